@@ -1,0 +1,21 @@
+// Registration functions for the evlf subcommands, one per source file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace evlf::cli {
+
+/// \brief Options shared by every subcommand.
+struct CommonOptions {
+  int threads = 0;  // intra-op threads, 0 = one per hardware thread
+  bool verbose = false;
+};
+
+/// Applies the shared options (thread count, log level); call first in every
+/// subcommand callback.
+void apply_common(const CommonOptions& common);
+
+void register_info(CLI::App& app, CommonOptions& common);
+void register_inspect(CLI::App& app, CommonOptions& common);
+
+}  // namespace evlf::cli

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <filesystem>
 #include <thread>
 
 #include <torch/torch.h>
@@ -51,7 +52,10 @@ std::string find_blas_library() {
   if (symbol == nullptr) return "not loaded";
   Dl_info info{};
   if (dladdr(symbol, &info) == 0 || info.dli_fname == nullptr) return "unknown";
-  return info.dli_fname;
+  // Debian's libblas.so.3 is an alternatives link; show the file it resolves to.
+  std::error_code error;
+  const auto resolved = std::filesystem::canonical(info.dli_fname, error);
+  return error ? std::string(info.dli_fname) : resolved.string();
 }
 
 }  // namespace

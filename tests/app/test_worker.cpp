@@ -1,0 +1,83 @@
+// The worker thread: a burst of requests for one view runs once with the
+// newest request, a running stale task is cancelled, and errors arrive as
+// messages.
+#include <QtTest>
+
+#include <atomic>
+
+#include "app/gui/Worker.h"
+#include "core/runtime/error.h"
+
+class TestWorker : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void burstCoalescesToNewest() {
+    Worker worker;
+    std::atomic<bool> release{false};
+    std::atomic<int> runs{0};
+    std::atomic<int> lastValue{-1};
+    QSignalSpy finished(&worker, &Worker::taskFinished);
+
+    // Block the worker with a task of another key so the burst queues up.
+    worker.submit("blocker", [&](const evlf::JobControl&) {
+      while (!release.load()) QThread::msleep(1);
+    });
+    for (int i = 0; i < 20; ++i) {
+      worker.submit("compare", [&, i](const evlf::JobControl&) {
+        runs.fetch_add(1);
+        lastValue.store(i);
+      });
+    }
+    release.store(true);
+
+    QTRY_COMPARE(finished.count(), 2);
+    QCOMPARE(runs.load(), 1);
+    QCOMPARE(lastValue.load(), 19);
+    QCOMPARE(worker.staleCount(), 19);
+  }
+
+  void runningStaleTaskCancelled() {
+    Worker worker;
+    std::atomic<bool> started{false};
+    std::atomic<int> stepsRun{0};
+    QSignalSpy finished(&worker, &Worker::taskFinished);
+
+    worker.submit("compare", [&](const evlf::JobControl& job) {
+      started.store(true);
+      for (int step = 0; step < 100000; ++step) {
+        job.throw_if_cancelled();
+        stepsRun.fetch_add(1);
+        QThread::msleep(1);
+      }
+    });
+    QTRY_VERIFY(started.load());
+    worker.submit("compare", [](const evlf::JobControl&) {});
+
+    QTRY_COMPARE(finished.count(), 2);
+    QCOMPARE(finished.at(0).at(1).toBool(), true);   // first run cancelled
+    QCOMPARE(finished.at(1).at(1).toBool(), false);  // newest ran to the end
+    QVERIFY(stepsRun.load() < 100000);
+  }
+
+  void errorsArriveAsMessages() {
+    Worker worker;
+    QSignalSpy finished(&worker, &Worker::taskFinished);
+    worker.submit("encode", [](const evlf::JobControl&) { throw evlf::Error("dataset folder '/x' not found"); });
+    QTRY_COMPARE(finished.count(), 1);
+    QCOMPARE(finished.at(0).at(2).toString(), QString("dataset folder '/x' not found"));
+  }
+
+  void progressForwarded() {
+    Worker worker;
+    QSignalSpy progress(&worker, &Worker::progress);
+    worker.submit("train", [](const evlf::JobControl& job) {
+      for (int step = 1; step <= 3; ++step) job.report({"train fusion", step, 3, {}, ""});
+    });
+    QTRY_COMPARE(progress.count(), 3);
+    QCOMPARE(progress.last().at(2).toLongLong(), qint64(3));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestWorker)
+#include "test_worker.moc"

@@ -61,6 +61,7 @@ GalleryView::GalleryView(QWidget* parent) : QWidget(parent) {
   m_pipelineCombo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   m_countsLabel = new QLabel(this);
   auto* exportButton = new QPushButton(tr("Export kept…"), this);
+  exportButton->setObjectName(QStringLiteral("exportButton"));
   exportButton->setToolTip(tr("Export the images marked as kept"));
 
   auto* toolbar = new QHBoxLayout;

@@ -78,8 +78,14 @@ void AnalysisView::setupPcaPlot() {
   // it never hides points.
   m_pcaLegend = m_pcaPlot->legend;
   m_pcaPlot->axisRect()->insetLayout()->take(m_pcaLegend);
-  m_pcaPlot->plotLayout()->addElement(1, 1, m_pcaLegend);
+  auto* legendColumn = new QCPLayoutGrid;
+  m_pcaPlot->plotLayout()->addElement(1, 1, legendColumn);
   m_pcaPlot->plotLayout()->setColumnStretchFactor(1, 0.001);
+  legendColumn->setMargins(QMargins(0, 6, 8, 6));
+  legendColumn->addElement(0, 0, m_pcaLegend);
+  legendColumn->addElement(1, 0, new QCPLayoutElement(m_pcaPlot));  // empty cell below takes the spare height
+  legendColumn->setRowStretchFactor(0, 0.001);
+  m_pcaLegend->setRowSpacing(0);
   m_pcaLegend->setVisible(true);
   m_pcaPlot->setAutoAddPlottableToLegend(false);
 }

@@ -21,11 +21,11 @@ struct AttentionGrid {
 
   static constexpr int kAverage = -1;  ///< Layer or head index that averages over that axis.
 
-  /// Returns true when the sizes are positive and `values` holds exactly their product.
+  /// Returns true when the sizes are positive and `values` contains exactly their product.
   bool isValid() const;
 
-  /// Returns the height x width map of `token`, averaged over all layers or
-  /// heads where `layer` or `head` is kAverage; empty when an index is out of range.
+  /// Returns the height x width map of `token`. A `layer` or `head` of kAverage
+  /// averages over that axis. The result is empty when an index is out of range.
   std::vector<float> map(int layer, int head, int token) const;  // [height, width]
 };
 

@@ -16,7 +16,7 @@ class QSlider;
 /// The researcher picks a prompt token, a layer and a head (or their
 /// average) for each side, a traced step for the late denoiser and the heat
 /// map opacity. The early side shows the fusion module's attention from the
-/// latent positions to the token; the late side shows the denoiser's text
+/// latent positions to the token. The late side shows the denoiser's text
 /// cross-attention at the chosen step.
 class AttentionView : public QWidget {
   Q_OBJECT

@@ -11,6 +11,7 @@ ColorScaleBar::ColorScaleBar(QWidget* parent) : QCustomPlot(parent) {
   setColorMap(ColorMap::Kind::Inferno);
   setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Expanding);
   setMinimumWidth(80);
+  setBackground(palette().window());
 }
 
 void ColorScaleBar::setColorMap(ColorMap::Kind kind) {

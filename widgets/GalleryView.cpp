@@ -46,10 +46,24 @@ GalleryView::GalleryView(QWidget* parent) : QWidget(parent) {
   connect(reject, &QAction::triggered, this, [this] { applyToSelection(CurationState::Rejected); });
   connect(clear, &QAction::triggered, this, [this] { applyToSelection(CurationState::Undecided); });
 
-  QAction* undo = m_undoStack->createUndoAction(this, tr("Undo"));
-  QAction* redo = m_undoStack->createRedoAction(this, tr("Redo"));
-  undo->setShortcut(QKeySequence::Undo);
-  redo->setShortcut(QKeySequence::Redo);
+  // Plain actions, not createUndoAction, keep the button text short; the
+  // tool tip names the step instead.
+  auto* undo = new QAction(tr("Undo"), this);
+  auto* redo = new QAction(tr("Redo"), this);
+  undo->setEnabled(false);
+  redo->setEnabled(false);
+  connect(undo, &QAction::triggered, m_undoStack, &QUndoStack::undo);
+  connect(redo, &QAction::triggered, m_undoStack, &QUndoStack::redo);
+  connect(m_undoStack, &QUndoStack::canUndoChanged, undo, &QAction::setEnabled);
+  connect(m_undoStack, &QUndoStack::canRedoChanged, redo, &QAction::setEnabled);
+  connect(m_undoStack, &QUndoStack::undoTextChanged, undo,
+          [undo](const QString& text) { undo->setToolTip(tr("Undo: %1").arg(text)); });
+  connect(m_undoStack, &QUndoStack::redoTextChanged, redo,
+          [redo](const QString& text) { redo->setToolTip(tr("Redo: %1").arg(text)); });
+  // setShortcut(StandardKey) keeps only the platform's first binding, so the
+  // common redo keys are listed explicitly.
+  undo->setShortcuts(QKeySequence::Undo);
+  redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
   for (QAction* action : {undo, redo}) {
     action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     addAction(action);

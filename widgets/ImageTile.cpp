@@ -13,7 +13,9 @@ constexpr int kMargin = 2;
 }  // namespace
 
 ImageTile::ImageTile(QWidget* parent) : QWidget(parent) {
-  setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+  // A fixed size keeps images at their requested side; a scroll area or a
+  // splitter around the tile provides the room.
+  setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
   m_placeholder = tr("No image");
 }
 
@@ -52,10 +54,14 @@ void ImageTile::setHighlighted(bool highlighted) {
 }
 
 QSize ImageTile::sizeHint() const {
-  return {m_imageSide + 2 * kMargin, m_imageSide + 2 * kMargin + captionHeight()};
+  int captionWidth = 0;
+  for (const QString& line : m_caption.split(QLatin1Char('\n'))) {
+    captionWidth = std::max(captionWidth, fontMetrics().horizontalAdvance(line));
+  }
+  return {std::max(m_imageSide, captionWidth) + 2 * kMargin, m_imageSide + 2 * kMargin + captionHeight()};
 }
 
-QSize ImageTile::minimumSizeHint() const { return {32 + 2 * kMargin, 32 + 2 * kMargin + captionHeight()}; }
+QSize ImageTile::minimumSizeHint() const { return sizeHint(); }
 
 int ImageTile::captionHeight() const {
   if (m_caption.isEmpty()) return 0;

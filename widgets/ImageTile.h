@@ -3,11 +3,11 @@
 #include <QImage>
 #include <QWidget>
 
-/// \brief Shows one image scaled to fit with a caption below; small images scale without smoothing.
+/// \brief One image scaled to fit, with a caption below.
 ///
-/// Images of 28 or 32 pixels are enlarged by whole-pixel blocks, so a
-/// researcher sees the generated pixels, not interpolation. A dimmed tile
-/// draws a translucent veil, for results that are about to be replaced.
+/// Enlarged images use nearest-neighbour sampling, so the pixels of a 28 or
+/// 32 pixel sample stay visible instead of being blurred. A dimmed tile draws
+/// a translucent veil over results that are about to be replaced.
 class ImageTile : public QWidget {
   Q_OBJECT
 

@@ -1,11 +1,13 @@
 #include "widgets/ParameterPanel.h"
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <limits>
 
 #include "widgets/SliderSpinBox.h"
@@ -40,6 +42,12 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
   m_stopStep->setToolTip(tr("Mode guidance runs while the step index is above this value"));
   m_seed->setToolTip(tr("Base seed; each class and slot derives its own initial noise from it"));
   m_ipc->setToolTip(tr("Images per class"));
+
+  // Equal spin box widths line the sliders up; the seed needs the widest.
+  int spinBoxWidth = 0;
+  const auto editors = {m_fusionWeight, m_cfgScale, m_modeGuidance, m_stopStep, m_steps, m_seed, m_ipc};
+  for (SliderSpinBox* editor : editors) spinBoxWidth = std::max(spinBoxWidth, editor->spinBox()->sizeHint().width());
+  for (SliderSpinBox* editor : editors) editor->spinBox()->setFixedWidth(spinBoxWidth);
 
   auto* form = new QFormLayout;
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);

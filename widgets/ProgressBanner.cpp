@@ -9,7 +9,7 @@
 
 namespace {
 
-// QProgressBar holds int; per-mille resolution keeps 64-bit totals in range.
+// QProgressBar stores int, so the bar counts per mille and 64-bit totals fit.
 constexpr int kProgressScale = 1000;
 
 }  // namespace

@@ -32,12 +32,12 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     m_cleanTiles[p] = new ImageTile(this);
     m_noisyTiles[p]->setImageSide(kPreviewSide);
     m_cleanTiles[p]->setImageSide(kPreviewSide);
-    m_noisyTiles[p]->setCaption(tr("%1: x_t").arg(pipelineNames[p]));
-    m_cleanTiles[p]->setCaption(tr("%1: x̂0").arg(pipelineNames[p]));
+    m_noisyTiles[p]->setCaption(tr("%1\nx_t").arg(pipelineNames[p]));
+    m_cleanTiles[p]->setCaption(tr("%1\npredicted x0").arg(pipelineNames[p]));
 
     strips->addWidget(new QLabel(tr("%1\nx_t").arg(pipelineNames[p]), this), 2 * p, 0);
     strips->addWidget(m_noisyStrips[p], 2 * p, 1);
-    strips->addWidget(new QLabel(tr("%1\nx̂0").arg(pipelineNames[p]), this), 2 * p + 1, 0);
+    strips->addWidget(new QLabel(tr("%1\npredicted x0").arg(pipelineNames[p]), this), 2 * p + 1, 0);
     strips->addWidget(m_cleanStrips[p], 2 * p + 1, 1);
     strips->addWidget(m_noisyTiles[p], 0, 2 + p, 2, 1);
     strips->addWidget(m_cleanTiles[p], 2, 2 + p, 2, 1);

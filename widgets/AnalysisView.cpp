@@ -129,7 +129,7 @@ void AnalysisView::setPcaPoints(const QVector<ProjectedPoint>& points) {
   m_pcaPlot->clearGraphs();
   m_pcaLegend->clearItems();
 
-  // One graph per (source, class) carries the points; legend-only graphs
+  // One graph per (source, class) carries the points. Legend-only graphs
   // without data explain the colours and the markers.
   std::map<std::pair<int, int>, QCPGraph*> graphs;
   std::map<int, bool> classes;

@@ -15,8 +15,9 @@ struct Stop {
   int blue;
 };
 
-// Nine evenly spaced stops sampled by eye from the published viridis and
-// inferno maps; linear interpolation between them keeps lightness monotonic.
+// Nine evenly spaced stops of the viridis and inferno maps, interpolated
+// linearly. NOTE: the stops are approximations written from memory of the
+// matplotlib maps, so colours may differ from matplotlib's by a few levels.
 constexpr std::array<Stop, 9> kViridis = {{{0.000, 68, 1, 84},
                                            {0.125, 71, 44, 122},
                                            {0.250, 59, 82, 139},

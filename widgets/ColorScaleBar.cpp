@@ -27,7 +27,7 @@ void ColorScaleBar::setLabel(const QString& label) {
 QCPRange ColorScaleBar::range() const { return m_scale->dataRange(); }
 
 void ColorScaleBar::setRange(double minimum, double maximum) {
-  // QCustomPlot ignores an empty range, so a flat map still gets a visible bar.
+  // QCustomPlot ignores an empty range, so a flat map gets a tiny one instead.
   if (!(maximum > minimum)) maximum = minimum + 1e-6;
   m_scale->setDataRange(QCPRange(minimum, maximum));
   replot(QCustomPlot::rpQueuedReplot);

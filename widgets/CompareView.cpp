@@ -155,7 +155,7 @@ void CompareView::showRow(int index) {
 }
 
 void CompareView::updateStaleBanner() {
-  // Without rows the flag alone decides; with rows, the last stale row clears it.
+  // Without rows the flag alone decides. With rows, updating the last stale row clears it.
   if (!m_rowWidgets.isEmpty()) {
     bool anyStale = false;
     for (const RowWidgets& widgets : m_rowWidgets) anyStale = anyStale || widgets.stale;

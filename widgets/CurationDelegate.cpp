@@ -48,7 +48,7 @@ void CurationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opti
   const QRect target = ImagePainting::fitRect(image.size(), imageArea);
   ImagePainting::drawImage(*painter, target, image);
 
-  // Decision: a coloured frame and a badge; rejected images are also faded.
+  // Decision: a coloured frame and a badge. Rejected images are also faded.
   if (state == CurationState::Rejected) painter->fillRect(target, QColor(255, 255, 255, 150));
   if (state != CurationState::Undecided) {
     painter->setPen(QPen(stateColor(state), kMarkWidth));

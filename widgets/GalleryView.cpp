@@ -46,7 +46,7 @@ GalleryView::GalleryView(QWidget* parent) : QWidget(parent) {
   connect(reject, &QAction::triggered, this, [this] { applyToSelection(CurationState::Rejected); });
   connect(clear, &QAction::triggered, this, [this] { applyToSelection(CurationState::Undecided); });
 
-  // Plain actions, not createUndoAction, keep the button text short; the
+  // Plain actions, not createUndoAction, keep the button text short. The
   // tool tip names the step instead.
   auto* undo = new QAction(tr("Undo"), this);
   auto* redo = new QAction(tr("Redo"), this);
@@ -78,23 +78,28 @@ GalleryView::GalleryView(QWidget* parent) : QWidget(parent) {
   exportButton->setObjectName(QStringLiteral("exportButton"));
   exportButton->setToolTip(tr("Export the images marked as kept"));
 
-  auto* toolbar = new QHBoxLayout;
+  // Two rows keep the gallery usable in a narrow dock: decisions and
+  // export above, filters and counts below.
+  auto* actionRow = new QHBoxLayout;
   for (QAction* action : {keep, reject, clear, undo, redo}) {
     auto* button = new QToolButton(this);
     button->setDefaultAction(action);
-    toolbar->addWidget(button);
+    actionRow->addWidget(button);
   }
-  toolbar->addSpacing(12);
-  toolbar->addWidget(new QLabel(tr("Class"), this));
-  toolbar->addWidget(m_classCombo);
-  toolbar->addWidget(new QLabel(tr("Pipeline"), this));
-  toolbar->addWidget(m_pipelineCombo);
-  toolbar->addStretch(1);
-  toolbar->addWidget(m_countsLabel);
-  toolbar->addWidget(exportButton);
+  actionRow->addStretch(1);
+  actionRow->addWidget(exportButton);
+
+  auto* filterRow = new QHBoxLayout;
+  filterRow->addWidget(new QLabel(tr("Class"), this));
+  filterRow->addWidget(m_classCombo);
+  filterRow->addWidget(new QLabel(tr("Pipeline"), this));
+  filterRow->addWidget(m_pipelineCombo);
+  filterRow->addStretch(1);
+  filterRow->addWidget(m_countsLabel);
 
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(toolbar);
+  layout->addLayout(actionRow);
+  layout->addLayout(filterRow);
   layout->addWidget(m_view, /*stretch=*/1);
 
   connect(m_model, &CurationModel::countsChanged, this, &GalleryView::updateCounts);

@@ -20,10 +20,10 @@ class HeatmapOverlay : public QWidget {
   explicit HeatmapOverlay(QWidget* parent = nullptr);
 
   void setBaseImage(const QImage& image);
-  /// Sets a row-major `width` x `height` grid; a size mismatch clears the heat map.
+  /// Sets a row-major `width` x `height` grid. A size mismatch clears the heat map.
   void setHeatmap(const std::vector<float>& values, int width, int height);
   void clearHeatmap();
-  /// Sets the heat map opacity in [0, 1]; 0 shows only the base image.
+  /// Sets the heat map opacity in [0, 1], where 0 shows only the base image.
   void setOpacity(double opacity);
   double opacity() const { return m_opacity; }
   void setColorMap(ColorMap::Kind kind);
@@ -33,7 +33,7 @@ class HeatmapOverlay : public QWidget {
 
   double rangeMinimum() const { return m_minimum; }
   double rangeMaximum() const { return m_maximum; }
-  /// Returns the colour-mapped grid, one pixel per cell; null when no heat map is set.
+  /// Returns the colour-mapped grid with one pixel per cell, or a null image when no heat map is set.
   const QImage& heatImage() const { return m_heatImage; }
 
   QSize sizeHint() const override { return {256, 256}; }

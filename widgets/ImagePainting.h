@@ -11,7 +11,7 @@ class ImagePainting {
   /// Returns the largest rectangle with the aspect ratio of `imageSize`, centred in `area`.
   static QRect fitRect(const QSize& imageSize, const QRect& area);
 
-  /// Draws `image` into `target`; when the image is enlarged, pixels become
-  /// blocks (nearest neighbour), and when it is shrunk, it is smoothed.
+  /// Draws `image` into `target`. An enlarged image uses nearest-neighbour
+  /// sampling so pixels become blocks, and a shrunk image is smoothed.
   static void drawImage(QPainter& painter, const QRect& target, const QImage& image);
 };

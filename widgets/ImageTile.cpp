@@ -13,8 +13,8 @@ constexpr int kMargin = 2;
 }  // namespace
 
 ImageTile::ImageTile(QWidget* parent) : QWidget(parent) {
-  // A fixed size keeps images at their requested side; a scroll area or a
-  // splitter around the tile provides the room.
+  // A fixed size keeps images at their requested side. A scroll area
+  // around the tiles provides the room when they do not fit.
   setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
   m_placeholder = tr("No image");
 }

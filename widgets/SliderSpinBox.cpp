@@ -61,7 +61,7 @@ void SliderSpinBox::showValue() {
   m_updating = true;
   m_slider->setValue(sliderPosition(m_value));
   m_spinBox->setValue(m_value);
-  // The spin box rounds to its decimals; keep that value so 0.1 stays 0.1.
+  // The spin box rounds to its decimals, and keeping its value makes 0.1 stay 0.1.
   m_value = m_spinBox->value();
   m_updating = false;
 }

@@ -271,6 +271,7 @@ class TestWidgetViews : public QObject {
 
     for (int i = 0; i < done.size(); ++i) view.updateRow(i, done[i]);
     QVERIFY(!view.isStale());
+    QTest::qWait(kReplotWaitMs);  // lets the layout close the gap of the hidden banner
     saveSnapshot(&view, QStringLiteral("compare_view"));
   }
 

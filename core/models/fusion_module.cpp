@@ -163,9 +163,8 @@ FusionLayerImpl::FusionLayerImpl(int64_t embed_dim, int64_t num_heads, int64_t f
   ffn = register_module("ffn", torch::nn::Sequential(ffn_in, torch::nn::ReLU(), torch::nn::Dropout(dropout), ffn_out));
 }
 
-torch::Tensor FusionLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& text, torch::Tensor* attention,
+torch::Tensor FusionLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& kv, torch::Tensor* attention,
                                        const c10::optional<at::Generator>& generator) {
-  torch::Tensor kv = torch::cat({x, text}, 1);  // [B, N + T, W]
   torch::Tensor h = norm1(x + attn(x, kv, attention, generator));
   torch::Tensor f = ffn_out(seeded_dropout(torch::relu(ffn_in(h)), dropout_, is_training(), generator));
   return norm2(h + f);  // [B, N, W]
@@ -212,11 +211,14 @@ FusionOutput FusionModuleImpl::forward(const torch::Tensor& z_img, const torch::
   torch::Tensor x = latent_proj(z_img).flatten(2).transpose(1, 2);  // [B, N, W]
   x = x + pos_embed;
   torch::Tensor text = text_proj(text_embeds);                      // [B, T, W]
+  // Keys and values stay the input tokens in every layer, as in the reference;
+  // only the queries carry the previous layer's output.
+  const torch::Tensor kv = torch::cat({x, text}, 1);                // [B, N + T, W]
 
   FusionOutput output;
   for (const auto& module : *cross_attn_layers) {
     torch::Tensor weights;
-    x = module->as<FusionLayerImpl>()->forward(x, text, return_attention ? &weights : nullptr, generator);
+    x = module->as<FusionLayerImpl>()->forward(x, kv, return_attention ? &weights : nullptr, generator);
     if (return_attention) output.attention.push_back(weights);  // [B, H, N, N + T]
   }
 

@@ -74,14 +74,14 @@ class PackedAttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(PackedAttention);
 
-/// \brief One post-norm layer: x = LN1(x + MHA(x, kv, kv)), x = LN2(x + FFN(x)),
-/// with kv the latent and text tokens together.
+/// \brief One post-norm layer: x = LN1(x + MHA(x, kv, kv)), x = LN2(x + FFN(x)).
 class FusionLayerImpl : public torch::nn::Module {
  public:
   FusionLayerImpl(int64_t embed_dim, int64_t num_heads, int64_t ffn_dim, double dropout);
 
-  /// x [B, N, W], text [B, T, W] -> [B, N, W]; `attention` receives [B, H, N, N + T].
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& text, torch::Tensor* attention,
+  /// x [B, N, W], kv [B, N + T, W] (the module's input latent tokens and text
+  /// tokens) -> [B, N, W]; `attention` receives [B, H, N, N + T].
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& kv, torch::Tensor* attention,
                         const c10::optional<at::Generator>& generator);
 
  private:
@@ -99,7 +99,9 @@ TORCH_MODULE(FusionLayer);
 
 /// \brief The EVLF fusion module (reference: the EVLF repository's fusion module class).
 ///
-/// z_img [B, C, h, w] and text [B, T, D] -> z_fused [B, C, h, w]. The output
+/// z_img [B, C, h, w] and text [B, T, D] -> z_fused [B, C, h, w]. Every layer
+/// attends from the running latent tokens to the same keys and values: the
+/// projected input latent tokens (with pos_embed) and text tokens. The output
 /// replaces the latent; there is no residual to the input.
 class FusionModuleImpl : public torch::nn::Module {
  public:

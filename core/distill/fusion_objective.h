@@ -90,7 +90,7 @@ struct ConditionAugmentOptions {
 torch::Tensor augment_condition(const torch::Tensor& text_embeds, const ConditionAugmentOptions& options,
                                 at::Generator& generator);
 
-/// Which hidden state stands for the whole prompt.
+/// Choice of the hidden state that represents the whole prompt.
 enum class TextPooling {
   FirstEot,  // first position holding the end-of-text id (CLIP's pooled output)
   LastEot,   // last position holding it; the reference's choice
@@ -99,9 +99,9 @@ enum class TextPooling {
 TextPooling parse_text_pooling(const std::string& name);
 std::string text_pooling_name(TextPooling pooling);
 
-/// Token position per row [B]: the first or last position holding `eos_id`;
-/// a row without it falls back to the last position `attention_mask` covers
-/// (the last position when the mask is undefined). token_ids [B, T].
+/// Returns the pooled token position per row [B] for token_ids [B, T]: the
+/// first or last position holding `eos_id`. A row without it falls back to
+/// the last position `attention_mask` covers, or to T − 1 without a mask.
 torch::Tensor eot_positions(const torch::Tensor& token_ids, const torch::Tensor& attention_mask, int64_t eos_id,
                             TextPooling pooling);
 

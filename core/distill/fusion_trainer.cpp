@@ -25,8 +25,8 @@ constexpr char kStage[] = "train fusion";
 constexpr uint64_t kShuffleStream = 1;
 constexpr uint64_t kBatchStream = 2;
 
-// SplitMix64 finaliser (Steele, Lea and Flood, "Fast splittable pseudorandom
-// number generators", 2014) over seed, stream and index.
+// Mixes seed, stream and index with the SplitMix64 finaliser, so nearby
+// indices give unrelated generator seeds.
 uint64_t derive_seed(uint64_t seed, uint64_t stream, uint64_t index) {
   uint64_t z = seed + 0x9e3779b97f4a7c15ull * (stream * 0x100000001b3ull + index + 1);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -122,10 +122,10 @@ std::string run_signature(const FusionTrainingOptions& options, int64_t samples)
   return j.dump();
 }
 
-// Checkpoint layout: parameters under their names; AdamW moments as
-// "adamw.<name>.exp_avg" / ".exp_avg_sq" and the per-parameter step count as
-// "adamw.<name>.step" (I64 scalar); gradients accumulated since the last
-// optimizer step as "grad.<name>". Metadata: next batch, optimizer steps, run signature.
+// Checkpoint layout: parameters under their own names. AdamW moments are
+// "adamw.<name>.exp_avg" and ".exp_avg_sq", the step count "adamw.<name>.step"
+// (I64 scalar). Gradients accumulated since the last optimizer step are
+// "grad.<name>". Metadata: next batch, optimizer steps and the run signature.
 void save_checkpoint(const fs::path& path, TrainingState& state, int64_t next_batch, int64_t optimizer_steps,
                      const std::string& signature, bool pending_grads) {
   io::TensorList tensors;
@@ -284,8 +284,8 @@ FusionTrainingResult train_fusion(FusionModule& fusion, LatentProjector& project
       throw Error("fusion training: loss became " + std::to_string(loss) + " at batch " + std::to_string(batch) +
                   "; lower the learning rates or check the latents for NaN");
     }
-    // NOTE: the loss is divided by the accumulation count so an optimizer step
-    // sees the mean gradient; whether the published loop divides is not known.
+    // NOTE: the loss is divided by the accumulation count, so an optimizer step
+    // applies the mean gradient. Whether the published loop divides is not known.
     (terms.total / static_cast<double>(options.grad_accumulation)).backward();
 
     // Optimizer step after every grad_accumulation batches, and after the last batch.

@@ -63,9 +63,9 @@ struct FusionTrainingResult {
 
 /// Trains `fusion` and `projector` in place on `data`. Reports every batch
 /// through `job` (stage "train fusion", metrics loss_total, loss_infonce,
-/// loss_l2, lambda2, lr_fusion) and throws CancelledError when the job is
-/// cancelled; a cancelled run first writes a checkpoint when checkpoint_path
-/// is set, so `resume` continues it exactly.
+/// loss_l2, lambda2, lr_fusion). Throws CancelledError when the job is
+/// cancelled. When checkpoint_path is set, a cancelled run first writes a
+/// checkpoint, so a later call with `resume` continues it exactly.
 FusionTrainingResult train_fusion(models::FusionModule& fusion, LatentProjector& projector,
                                   const FusionTrainingData& data, const FusionTrainingOptions& options,
                                   const JobControl& job);

@@ -261,7 +261,7 @@ std::map<std::string, torch::Tensor> read_torch_checkpoint(const fs::path& path)
       "safetensors.torch.save_file({k.removeprefix('module.'): v.contiguous() for k, v in "
       "ckpt['fusion_module'].items()}, 'fusion.safetensors')";
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("fusion checkpoint: cannot open " + path.string());
+  if (!in) throw Error("fusion checkpoint: failed to open " + path.string());
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 
   c10::IValue root;
@@ -272,7 +272,7 @@ std::map<std::string, torch::Tensor> read_torch_checkpoint(const fs::path& path)
                 std::string(error.what_without_backtrace()) + ")" + conversion_hint);
   }
   if (!root.isGenericDict()) {
-    throw Error("fusion checkpoint: " + path.string() + " does not hold a dict" + conversion_hint);
+    throw Error("fusion checkpoint: " + path.string() + " does not contain a dict" + conversion_hint);
   }
   c10::impl::GenericDict dict = root.toGenericDict();
   if (dict.contains("fusion_module")) {

@@ -37,9 +37,9 @@ struct FusionModuleOptions {
 };
 
 /// Reads every size the state dict's shapes determine (C, W, D, layers,
-/// feed-forward width, latent side) and keeps `num_heads` and `dropout` from
-/// `defaults`, because no shape stores them. Keys may carry a "module." prefix
-/// (the prefix must already be stripped from other prefixes). Logs the result.
+/// feed-forward width, latent side) and logs them. `num_heads` and `dropout`
+/// come from `defaults` because no shape stores them. Keys are the reference
+/// names, optionally prefixed "module."; strip any other prefix first.
 FusionModuleOptions fusion_options_from_state_dict(const std::map<std::string, torch::Tensor>& state,
                                                    const FusionModuleOptions& defaults = {});
 
@@ -97,7 +97,8 @@ class FusionLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(FusionLayer);
 
-/// \brief The EVLF fusion module (reference: the EVLF repository's fusion module class).
+/// \brief The EVLF fusion module, ported from the published EVLF code and checked
+/// against tensors it computed.
 ///
 /// z_img [B, C, h, w] and text [B, T, D] -> z_fused [B, C, h, w]. Every layer
 /// attends from the running latent tokens to the same keys and values: the

@@ -8,6 +8,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/distill/fusion_trainer.h"
+#include "core/io/safetensors.h"
 #include "core/runtime/error.h"
 #include "tests/support/test_support.h"
 
@@ -186,6 +187,29 @@ class TestFusionTraining : public QObject {
 
   void resumeAfterAccumulatedBatch() { check_resume(/*cancel_after=*/5); }
   void resumeAfterOptimizerStep() { check_resume(/*cancel_after=*/6); }
+
+  void learnedLogitScaleMoves() {
+    torch::manual_seed(12);
+    FusionModule fusion(small_fusion());
+    LatentProjector projector(small_projector());
+    FusionTrainingOptions options = quick_options();
+    options.objective.learn_logit_scale = true;
+    options.checkpoint_path = m_dir / "learned_scale.safetensors";
+    const auto result = evlf::distill::train_fusion(fusion, projector, two_class_data(8), options, {});
+    const double initial = 1.0 / options.objective.temperature;
+    QVERIFY2(std::abs(result.logit_scale - initial) > 1e-6, std::to_string(result.logit_scale).c_str());
+    const auto checkpoint = evlf::io::SafetensorsFile::open(options.checkpoint_path);
+    QVERIFY(checkpoint.contains("nce.logit_scale"));
+    QVERIFY(std::abs(std::exp(checkpoint.tensor("nce.logit_scale").item<double>()) - result.logit_scale) < 1e-5);
+  }
+
+  void fixedLogitScaleStays() {
+    torch::manual_seed(12);
+    FusionModule fusion(small_fusion());
+    LatentProjector projector(small_projector());
+    const auto result = evlf::distill::train_fusion(fusion, projector, two_class_data(8), quick_options(), {});
+    QVERIFY(std::abs(result.logit_scale - 1.0 / quick_options().objective.temperature) < 1e-4);
+  }
 
   void cancellationRaises() {
     torch::manual_seed(1);

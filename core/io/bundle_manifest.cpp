@@ -158,7 +158,7 @@ const ComponentSpec& BundleManifest::component(const std::string& role) const {
   return found->second;
 }
 
-BundleManifest read_bundle_manifest(const fs::path& folder) {
+BundleManifest read_bundle_manifest(const fs::path& folder, bool require_all_roles) {
   const fs::path file = folder / "bundle.json";
   const std::string bundle = folder.string();
   if (!fs::is_directory(folder)) throw Error("bundle folder '" + bundle + "' not found");
@@ -222,7 +222,7 @@ BundleManifest read_bundle_manifest(const fs::path& folder) {
     manifest.components[role] = read_component(role, value, manifest.folder, bundle);
   }
   for (const auto& role : required_bundle_roles()) {
-    if (!manifest.has(role)) top.fail("components." + role, "is missing; a bundle needs " + join(required_bundle_roles()));
+    if (require_all_roles && !manifest.has(role)) top.fail("components." + role, "is missing; a bundle needs " + join(required_bundle_roles()));
   }
 
   manifest.diffusion = top.object("diffusion", /*required=*/false);

@@ -58,7 +58,9 @@ const std::vector<std::string>& required_bundle_roles();
 /// Reads and validates `folder`/bundle.json: JSON syntax, format version,
 /// required fields and roles, known architectures and key layouts, and the
 /// presence of every named file. Throws evlf::Error naming the field.
-BundleManifest read_bundle_manifest(const std::filesystem::path& folder);
+/// `require_all_roles` = false accepts a bundle that training commands are
+/// still filling.
+BundleManifest read_bundle_manifest(const std::filesystem::path& folder, bool require_all_roles = true);
 
 /// Serialises a manifest; paths are written relative to its folder.
 nlohmann::json bundle_manifest_to_json(const BundleManifest& manifest);

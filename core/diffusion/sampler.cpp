@@ -26,7 +26,7 @@ torch::Tensor per_sample_norm(const torch::Tensor& x) {
 }  // namespace
 
 DenoiserFn make_dit_denoiser(models::DiT model, torch::Tensor y, torch::Tensor text) {
-  return [model, y, text](const torch::Tensor& x, const torch::Tensor& t, std::vector<torch::Tensor>* attention) {
+  return [model, y, text](const torch::Tensor& x, const torch::Tensor& t, std::vector<torch::Tensor>* attention) mutable {
     const int64_t B = y.size(0);
     const int64_t R = x.size(0);
     if (R != B && R != 2 * B) {
@@ -58,7 +58,6 @@ torch::Tensor SeededNoise::draw() {
   std::vector<torch::Tensor> rows;
   rows.reserve(generators_.size());
   for (auto& generator : generators_) {
-    std::lock_guard<std::mutex> lock(generator.mutex());
     rows.push_back(torch::randn(sample_shape_, generator, torch::kFloat));
   }
   return torch::stack(rows);  // [B, C, H, W]

@@ -38,7 +38,8 @@ struct ClassMemory {
         count(torch::zeros({classes}, torch::kLong)),
         next(torch::zeros({classes}, torch::kLong)) {}
 
-  torch::Tensor members(int64_t c) const { return items[c].narrow(0, 0, count[c].item<int64_t>()); }  // [m, F]
+  /// Copies the stored members of class c, so later pushes leave the autograd graph intact.
+  torch::Tensor members(int64_t c) const { return items[c].narrow(0, 0, count[c].item<int64_t>()).clone(); }  // [m, F]
 
   void push(int64_t c, const torch::Tensor& rows) {  // rows [r, F]
     const int64_t size = items.size(1);

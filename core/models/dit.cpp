@@ -29,12 +29,7 @@ torch::nn::Sequential adaLN(int64_t dim, int64_t chunks) {
   return torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(dim, chunks * dim));
 }
 
-void zero_(torch::Tensor tensor) { torch::nn::init::zeros_(tensor); }
-
-void xavier_linear(const torch::nn::Linear& linear) {
-  torch::nn::init::xavier_uniform_(linear->weight);
-  zero_(linear->bias);
-}
+void zero_init(torch::Tensor tensor) { torch::nn::init::zeros_(tensor); }
 
 struct Preset {
   const char* size;
@@ -154,6 +149,10 @@ DiTOptions DiTOptions::from_state_dict(const std::map<std::string, torch::Tensor
   }
   options.validate();
   return options;
+}
+
+DiTOptions DiTOptions::from_state_dict(const std::map<std::string, torch::Tensor>& state) {
+  return from_state_dict(state, DiTOptions());
 }
 
 // ---------------------------------------------------------------------------
@@ -320,7 +319,7 @@ void DiTImpl::initialize_weights() {
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* linear = module->as<torch::nn::Linear>()) {
       torch::nn::init::xavier_uniform_(linear->weight);
-      zero_(linear->bias);
+      zero_init(linear->bias);
     }
   }
   pos_embed.copy_(sincos_pos_embed_2d(options_.hidden_size, options_.grid_size()).unsqueeze(0));
@@ -328,7 +327,7 @@ void DiTImpl::initialize_weights() {
   // Patch embedding initialised like a linear layer over the flattened kernel.
   const auto& w = x_embedder->proj->weight;
   torch::nn::init::xavier_uniform_(w.view({w.size(0), -1}));
-  zero_(x_embedder->proj->bias);
+  zero_init(x_embedder->proj->bias);
 
   torch::nn::init::normal_(y_embedder->embedding_table->weight, /*mean=*/0.0, /*std=*/0.02);
   for (int index : {0, 2}) {
@@ -339,19 +338,19 @@ void DiTImpl::initialize_weights() {
   for (const auto& module : *blocks) {
     auto* block = module->as<DiTBlockImpl>();
     auto* modulation = block->adaLN_modulation[1]->as<torch::nn::Linear>();
-    zero_(modulation->weight);
-    zero_(modulation->bias);
+    zero_init(modulation->weight);
+    zero_init(modulation->bias);
     // The text branch starts closed as well (PixArt-style zero output projection).
     if (block->cross_attn) {
-      zero_(block->cross_attn->proj->weight);
-      zero_(block->cross_attn->proj->bias);
+      zero_init(block->cross_attn->proj->weight);
+      zero_init(block->cross_attn->proj->bias);
     }
   }
   auto* final_modulation = final_layer->adaLN_modulation[1]->as<torch::nn::Linear>();
-  zero_(final_modulation->weight);
-  zero_(final_modulation->bias);
-  zero_(final_layer->linear->weight);
-  zero_(final_layer->linear->bias);
+  zero_init(final_modulation->weight);
+  zero_init(final_modulation->bias);
+  zero_init(final_layer->linear->weight);
+  zero_init(final_layer->linear->bias);
 }
 
 torch::Tensor DiTImpl::unpatchify(const torch::Tensor& x) const {

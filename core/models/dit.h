@@ -53,7 +53,9 @@ struct DiTOptions {
   /// from `base`, or from the paper preset with the same width when `base`'s
   /// count does not divide it.
   static DiTOptions from_state_dict(const std::map<std::string, torch::Tensor>& state,
-                                    const DiTOptions& base = DiTOptions());
+                                    const DiTOptions& base);
+  /// from_state_dict with the DiT-XL/2 defaults as `base`.
+  static DiTOptions from_state_dict(const std::map<std::string, torch::Tensor>& state);
 };
 
 /// 2-D sine-cosine positional embedding of DiT (MAE's `get_2d_sincos_pos_embed`):

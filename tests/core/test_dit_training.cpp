@@ -38,7 +38,7 @@ torch::Tensor class_means(const DiTOptions& options) {
   return torch::stack({mean0, -mean0});  // [2, C, H, W]
 }
 
-/// Mean distance of each sample to its class mean.
+/// Returns the mean distance of the samples to their class means.
 double mean_distance(const torch::Tensor& samples, const torch::Tensor& means, const torch::Tensor& labels) {
   return (samples - means.index_select(0, labels)).flatten(1).norm(2, 1).mean().item<double>();
 }

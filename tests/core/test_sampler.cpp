@@ -33,7 +33,7 @@ DiTOptions small_options(int64_t text_dim = 0) {
   return options;
 }
 
-/// A DiT whose zero-initialised layers are perturbed so its output depends on every input.
+/// Builds a DiT with every parameter perturbed, so no zero-initialised layer hides an input.
 DiT perturbed_dit(const DiTOptions& options, uint64_t seed) {
   torch::manual_seed(seed);
   DiT model(options);
@@ -140,8 +140,10 @@ class TestSampler : public QObject {
       const auto single = evlf::diffusion::sample_loop(
           diffusion, evlf::diffusion::make_dit_denoiser(model, labels.narrow(0, i, 1)), fresh,
           guided_options(modes.narrow(0, i, 1)));
-      // Batched matrix products may round differently from single-row ones.
-      EVLF_COMPARE_TENSORS(single[0], batched[i], 1e-5, 1e-5);
+      // Batched matrix products may round differently from single-row ones,
+      // so the samples agree to float32 rounding at their own scale.
+      const double scale = batched[i].abs().max().item<double>();
+      EVLF_COMPARE_TENSORS(single[0], batched[i], 1e-5, 1e-5 * scale);
     }
   }
 

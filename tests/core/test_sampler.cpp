@@ -68,6 +68,10 @@ class TestSampler : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  // These models are a few thousand parameters, so one intra-op thread is
+  // fastest and avoids spinning threads on a shared machine.
+  void initTestCase() { torch::set_num_threads(1); }
+
   void callbackFalseStopsAtOnce() {
     const auto options = small_options();
     DiT model = perturbed_dit(options, 1);

@@ -4,7 +4,7 @@
 //
 // Symbols: B batch, C latent channels, C' model output channels (2C with a
 // learned variance), H, W latent side. Timestep arguments `t` are indices
-// into this (possibly respaced) diffusion; the model sees `model_timesteps(t)`.
+// into this (possibly respaced) diffusion; the model receives `model_timesteps(t)`.
 #pragma once
 
 #include <cstdint>
@@ -91,7 +91,7 @@ class GaussianDiffusion {
   MeanVariance p_mean_variance(const torch::Tensor& model_output, const torch::Tensor& x_t,
                                const torch::Tensor& t) const;
 
-  /// ADM `training_losses` for eps prediction. The vb term sees the eps
+  /// ADM `training_losses` for eps prediction. The vb term uses the eps
   /// prediction detached, so it trains only the variance channels.
   TrainingLosses training_losses(const torch::Tensor& model_output, const torch::Tensor& x_start,
                                  const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& noise) const;

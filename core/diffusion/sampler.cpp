@@ -129,6 +129,8 @@ torch::Tensor sample_loop(const GaussianDiffusion& diffusion, const DenoiserFn& 
     }
 
     auto out = diffusion.p_mean_variance(output, x, t);
+    // NOTE: DDIM builds x_{t-1} from pred_xstart and eps, not from the
+    // posterior mean, so mode guidance changes only the reported norm there.
     torch::Tensor shift_norm = torch::zeros({B});
     if (options.mode_guidance.active(i)) {
       shift_norm = per_sample_norm(GaussianDiffusion::apply_mode_guidance(out, mode, options.mode_guidance.scale)).cpu();

@@ -93,7 +93,7 @@ struct SamplerOptions {
   std::string to_string() const;
 };
 
-/// \brief What the callback sees after each step.
+/// \brief State passed to the step callback after each step.
 struct StepInfo {
   int64_t index = 0;            // respaced index i, counting down from N-1 to 0
   int64_t num_steps = 0;        // N

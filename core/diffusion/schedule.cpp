@@ -74,7 +74,7 @@ std::vector<int64_t> space_timesteps(int64_t num_timesteps, const std::string& s
   const int64_t sections = static_cast<int64_t>(counts.size());
   const int64_t size_per = num_timesteps / sections;
   const int64_t extra = num_timesteps % sections;
-  std::set<int64_t> taken;
+  std::set<int64_t> kept;
   int64_t start = 0;
   for (int64_t i = 0; i < sections; ++i) {
     const int64_t size = size_per + (i < extra ? 1 : 0);
@@ -85,12 +85,12 @@ std::vector<int64_t> space_timesteps(int64_t num_timesteps, const std::string& s
     double position = 0.0;
     for (int64_t k = 0; k < counts[i]; ++k) {
       // Python's round() sends ties to the even neighbour, as nearbyint does by default.
-      taken.insert(start + static_cast<int64_t>(std::nearbyint(position)));
+      kept.insert(start + static_cast<int64_t>(std::nearbyint(position)));
       position += stride;
     }
     start += size;
   }
-  return {taken.begin(), taken.end()};
+  return {kept.begin(), kept.end()};
 }
 
 }  // namespace evlf::diffusion

@@ -22,7 +22,7 @@ torch::Tensor named_beta_schedule(const std::string& name, int64_t steps);
 /// comma-separated counts ("10", "25,25"), each taking evenly spaced steps
 /// from its equal share of the range, or "ddimN", a fixed stride giving
 /// exactly N steps. An empty string keeps all steps. Throws evlf::Error when
-/// a section asks for more steps than it has or no stride fits "ddimN".
+/// a section requests more steps than it has or no stride fits "ddimN".
 std::vector<int64_t> space_timesteps(int64_t num_timesteps, const std::string& section_counts);
 
 }  // namespace evlf::diffusion

@@ -254,7 +254,10 @@ DenoiserTrainResult train_denoiser(models::DiT model, models::DiT ema, const Den
     const auto terms = diffusion.training_losses(output, x_start, x_t, t, noise);
     auto loss = terms.loss.mean();
 
-    // Minimax terms on the x_0 prediction, per class present in the batch.
+    // Minimax terms per class present in the batch, each weighted by
+    // 1 / (classes in the batch) and added once to the loss.
+    // NOTE: the embedding is the x_0 prediction, which lives in the space of
+    // the real latents. The published script compares the raw model output.
     double pos_value = 0.0, neg_value = 0.0;
     if (options.minimax) {
       const auto pred_xstart = diffusion.p_mean_variance(output, x_t, t).pred_xstart.flatten(1);  // [B, F]

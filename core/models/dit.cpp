@@ -245,6 +245,7 @@ torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::T
   const int64_t head_dim = D / num_heads_;
   const auto queries = q(x).reshape({B, N, num_heads_, head_dim}).transpose(1, 2);                  // [B, h, N, d]
   const auto kv_heads = kv(text).reshape({B, T, 2, num_heads_, head_dim}).permute({2, 0, 3, 1, 4});  // [2, B, h, T, d]
+  // NOTE: every text token is attended; padding tokens are not masked.
   const auto weights = torch::softmax(
       torch::matmul(queries, kv_heads[0].transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim)), -1);  // [B, h, N, T]
   if (attention != nullptr) *attention = weights.detach();

@@ -159,9 +159,9 @@ class TestReferenceDiffusion : public QObject {
       if (i > stop_t) GaussianDiffusion::apply_mode_guidance(out, mode, lambda);
       x = diffusion.ddpm_step(out, t, step_noises[k]);
     }
-    // NOTE: only the conditional row is compared. The unconditional row is
-    // not a sample (DiT's sample.py drops it), and its recorded values grow
-    // to a few hundred and do not match this loop; the cause is not known.
+    // NOTE: only the conditional row is compared, because DiT's sample.py
+    // drops the unconditional row. Its recorded values grow to a few hundred
+    // and do not match this loop. The cause is not known.
     EVLF_COMPARE_TENSORS(x.narrow(0, 0, 1), tensor("loop_expected.sample").narrow(0, 0, 1), kLoopRtol, kLoopAtol);
   }
 

@@ -17,5 +17,9 @@ void apply_common(const CommonOptions& common);
 
 void register_info(CLI::App& app, CommonOptions& common);
 void register_inspect(CLI::App& app, CommonOptions& common);
+void register_train(CLI::App& app, CommonOptions& common);
+void register_train_encoders(CLI::App& train, CommonOptions& common);
+void register_train_diffusion(CLI::App& train, CommonOptions& common);
+void register_bundle(CLI::App& app, CommonOptions& common);
 
 }  // namespace evlf::cli

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
 
   evlf::cli::register_info(app, common);
   evlf::cli::register_inspect(app, common);
+  evlf::cli::register_train(app, common);
+  evlf::cli::register_bundle(app, common);
 
   evlf::add_log_callback([&common](evlf::LogLevel level, const std::string& line) {
     if (level == evlf::LogLevel::Debug && !common.verbose) return;

@@ -216,35 +216,73 @@ int64_t LoadedBundle::latent_size() const {
   return manifest.dataset.image_size / autoencoder->options().downsample_factor();
 }
 
-LoadedBundle load_bundle(const fs::path& folder, torch::Device device) {
-  LoadedBundle bundle;
-  bundle.manifest = io::read_bundle_manifest(folder);
-  bundle.device = device;
-  const io::BundleManifest& manifest = bundle.manifest;
-
-  // Autoencoder: configuration from the manifest, sizes checked against the weights.
-  bundle.autoencoder = load_component(manifest, "autoencoder", [&manifest](const io::ComponentSpec& spec) {
+models::AutoencoderKL load_bundle_autoencoder(const io::BundleManifest& manifest) {
+  models::AutoencoderKL model = load_component(manifest, "autoencoder", [&manifest](const io::ComponentSpec& spec) {
     models::AutoencoderKLOptions options = autoencoder_options_from_json(spec.config);
     options.scaling_factor = manifest.scaling_factor;
     return models::load_autoencoder_kl(read_weights(spec), options);
   });
-  if (bundle.autoencoder->options().in_channels != manifest.dataset.channels) {
+  if (model->options().in_channels != manifest.dataset.channels) {
     throw Error(component_error(manifest, "autoencoder",
-                                "takes " + std::to_string(bundle.autoencoder->options().in_channels) +
+                                "takes " + std::to_string(model->options().in_channels) +
                                     " image channels but dataset.channels is " + std::to_string(manifest.dataset.channels)));
   }
+  model->eval();
+  return model;
+}
 
-  // Tokenizer and text encoder.
-  bundle.tokenizer = load_component(manifest, "tokenizer", [](const io::ComponentSpec& spec) {
+std::shared_ptr<models::ClipTokenizer> load_bundle_tokenizer(const io::BundleManifest& manifest) {
+  return load_component(manifest, "tokenizer", [](const io::ComponentSpec& spec) {
     const models::ClipTokenizerOptions options = tokenizer_options_from_json(spec.config);
     if (spec.key_layout == "openai") {
       return std::make_shared<models::ClipTokenizer>(models::ClipTokenizer::from_openai_bpe(spec.vocab, options));
     }
     return std::make_shared<models::ClipTokenizer>(models::ClipTokenizer::from_hf_files(spec.vocab, spec.merges, options));
   });
-  bundle.text_encoder = load_component(manifest, "text_encoder", [](const io::ComponentSpec& spec) {
+}
+
+models::ClipTextEncoder load_bundle_text_encoder(const io::BundleManifest& manifest) {
+  models::ClipTextEncoder model = load_component(manifest, "text_encoder", [](const io::ComponentSpec& spec) {
     return models::load_clip_text_encoder(read_weights(spec), clip_text_options_from_json(spec.config));
   });
+  model->eval();
+  return model;
+}
+
+models::DiT load_bundle_denoiser(const io::BundleManifest& manifest, const std::string& role) {
+  models::DiT model = load_component(manifest, role, [&](const io::ComponentSpec& spec) {
+    const models::TensorMap weights = read_weights(spec);
+    const models::DiTOptions options = models::DiTOptions::from_state_dict(weights, dit_options_from_json(spec.config));
+    models::DiT dit(options);
+    dit->load_state(weights);
+    return dit;
+  });
+  model->eval();
+  return model;
+}
+
+models::FusionModule load_bundle_fusion(const io::BundleManifest& manifest) {
+  models::FusionModule model = load_component(manifest, "fusion", [](const io::ComponentSpec& spec) {
+    const auto state = models::read_fusion_state_dict(spec.weights);
+    const auto options = models::fusion_options_from_state_dict(state, fusion_options_from_json(spec.config));
+    models::FusionModule module(options);
+    models::load_fusion_state_dict(module, state);
+    return module;
+  });
+  model->eval();
+  return model;
+}
+
+LoadedBundle load_bundle(const fs::path& folder, torch::Device device) {
+  LoadedBundle bundle;
+  bundle.manifest = io::read_bundle_manifest(folder);
+  bundle.device = device;
+  const io::BundleManifest& manifest = bundle.manifest;
+
+  // Autoencoder, tokenizer and text encoder.
+  bundle.autoencoder = load_bundle_autoencoder(manifest);
+  bundle.tokenizer = load_bundle_tokenizer(manifest);
+  bundle.text_encoder = load_bundle_text_encoder(manifest);
   const auto& text_options = bundle.text_encoder->options();
   if (bundle.tokenizer->vocab_size() > text_options.vocab_size) {
     throw Error(component_error(manifest, "tokenizer",
@@ -257,19 +295,10 @@ LoadedBundle load_bundle(const fs::path& folder, torch::Device device) {
                                     " exceeds the text encoder's context " + std::to_string(text_options.context)));
   }
 
-  // Denoisers.
-  auto load_dit = [&](const std::string& role) {
-    return load_component(manifest, role, [&](const io::ComponentSpec& spec) {
-      const models::TensorMap weights = read_weights(spec);
-      const models::DiTOptions options = models::DiTOptions::from_state_dict(weights, dit_options_from_json(spec.config));
-      models::DiT model(options);
-      model->load_state(weights);
-      return model;
-    });
-  };
-  bundle.denoiser_late = load_dit("denoiser_late");
+  // Denoisers: latent and text sizes must agree with the encoders.
+  bundle.denoiser_late = load_bundle_denoiser(manifest, "denoiser_late");
   bundle.has_early_denoiser = manifest.has("denoiser_early");
-  bundle.denoiser_early = bundle.has_early_denoiser ? load_dit("denoiser_early") : bundle.denoiser_late;
+  bundle.denoiser_early = bundle.has_early_denoiser ? load_bundle_denoiser(manifest, "denoiser_early") : bundle.denoiser_late;
   for (const auto& [role, model] : {std::pair{"denoiser_late", bundle.denoiser_late}, {"denoiser_early", bundle.denoiser_early}}) {
     const auto& o = model->options();
     if (o.in_channels != bundle.latent_channels() || o.input_size != bundle.latent_size()) {
@@ -287,13 +316,7 @@ LoadedBundle load_bundle(const fs::path& folder, torch::Device device) {
   }
 
   // Fusion module.
-  bundle.fusion = load_component(manifest, "fusion", [](const io::ComponentSpec& spec) {
-    const auto state = models::read_fusion_state_dict(spec.weights);
-    const auto options = models::fusion_options_from_state_dict(state, fusion_options_from_json(spec.config));
-    models::FusionModule module(options);
-    models::load_fusion_state_dict(module, state);
-    return module;
-  });
+  bundle.fusion = load_bundle_fusion(manifest);
   const auto& fusion_options = bundle.fusion->options();
   if (fusion_options.latent_channels != bundle.latent_channels() || fusion_options.latent_size != bundle.latent_size() ||
       fusion_options.text_dim != text_options.hidden_size) {

@@ -43,6 +43,15 @@ struct LoadedBundle {
 /// architecture, inconsistent sizes between components).
 LoadedBundle load_bundle(const std::filesystem::path& folder, torch::Device device = torch::kCPU);
 
+/// Loaders of single components from a (possibly partial) manifest, for the
+/// training commands that build a bundle one component at a time. Errors
+/// name the bundle and the role.
+models::AutoencoderKL load_bundle_autoencoder(const io::BundleManifest& manifest);
+std::shared_ptr<models::ClipTokenizer> load_bundle_tokenizer(const io::BundleManifest& manifest);
+models::ClipTextEncoder load_bundle_text_encoder(const io::BundleManifest& manifest);
+models::DiT load_bundle_denoiser(const io::BundleManifest& manifest, const std::string& role);
+models::FusionModule load_bundle_fusion(const io::BundleManifest& manifest);
+
 /// Multi-line summary for `evlf bundle check` and the GUI: each component's
 /// architecture, configuration and parameter count.
 std::string bundle_summary(const LoadedBundle& bundle);

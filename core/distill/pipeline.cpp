@@ -91,14 +91,20 @@ json SamplingSettings::to_json() const {
 // ---------------------------------------------------------------------------
 
 ClassPrompts encode_prompts(const LoadedBundle& bundle) {
+  models::ClipTextEncoder text_encoder = bundle.text_encoder;  // a holder copy shares the module
+  return encode_prompts(bundle.manifest, *bundle.tokenizer, text_encoder, bundle.device);
+}
+
+ClassPrompts encode_prompts(const io::BundleManifest& manifest, const models::ClipTokenizer& tokenizer,
+                            models::ClipTextEncoder& text_encoder, torch::Device device) {
   torch::NoGradGuard no_grad;
   ClassPrompts prompts;
-  prompts.prompts = data::build_prompts(bundle.manifest.dataset.prompt_template, bundle.manifest.dataset.class_names);
-  const models::TokenizedBatch batch = bundle.tokenizer->tokenize(prompts.prompts);
+  prompts.prompts = data::build_prompts(manifest.dataset.prompt_template, manifest.dataset.class_names);
+  const models::TokenizedBatch batch = tokenizer.tokenize(prompts.prompts);
   prompts.token_ids = batch.ids;
   prompts.attention_mask = batch.attention_mask;
 
-  const models::ClipTextOutput out = bundle.text_encoder->forward(batch.ids.to(bundle.device));
+  const models::ClipTextOutput out = text_encoder->forward(batch.ids.to(device));
   prompts.text_embeds = out.last_hidden_state;  // [K, T, D]
   prompts.pooled = out.pooled;                  // [K, D]
 
@@ -107,9 +113,9 @@ ClassPrompts encode_prompts(const LoadedBundle& bundle) {
     for (int64_t t = 0; t < batch.ids.size(1); ++t) {
       const int64_t id = batch.ids[k][t].item<int64_t>();
       if (batch.attention_mask[k][t].item<int64_t>() == 0) break;
-      if (id == bundle.tokenizer->start_of_text()) tokens.push_back("<start>");
-      else if (id == bundle.tokenizer->end_of_text()) tokens.push_back("<end>");
-      else tokens.push_back(bundle.tokenizer->decode({id}));
+      if (id == tokenizer.start_of_text()) tokens.push_back("<start>");
+      else if (id == tokenizer.end_of_text()) tokens.push_back("<end>");
+      else tokens.push_back(tokenizer.decode({id}));
     }
     prompts.tokens.push_back(std::move(tokens));
   }

@@ -37,6 +37,10 @@ struct ClassPrompts {
 
 ClassPrompts encode_prompts(const LoadedBundle& bundle);
 
+/// Same, from the parts a training command has loaded.
+ClassPrompts encode_prompts(const io::BundleManifest& manifest, const models::ClipTokenizer& tokenizer,
+                            models::ClipTextEncoder& text_encoder, torch::Device device = torch::kCPU);
+
 /// \brief Scaled latents of a labelled image set.
 struct LatentSet {
   torch::Tensor latents;  // [N, C, h, w], times the scaling factor (posterior mean)

@@ -39,7 +39,7 @@ inline const std::string kEndOfWord = "</w>";
 inline const std::string kStartOfTextToken = "<|startoftext|>";
 inline const std::string kEndOfTextToken = "<|endoftext|>";
 
-/// What follows end-of-text in a padded row.
+/// Padding id written after end-of-text in a row.
 enum class ClipPadding {
   Zero,       // id 0, as OpenAI CLIP pads
   EndOfText,  // the end-of-text id, as the Stable Diffusion tokenizers pad
@@ -50,8 +50,8 @@ struct ClipTokenizerOptions {
   int64_t context_length = 77;          // ids per row, start and end tokens included
   ClipPadding padding = ClipPadding::Zero;
   bool truncate = true;                 // cut long text (end-of-text kept last); false raises evlf::Error
-  /// OpenAI's file holds more merges than CLIP uses; CLIP keeps the first
-  /// 49152 - 256 - 2 of them. Applies to the .txt.gz reader only.
+  /// Merges read from OpenAI's file, which contains more than CLIP uses.
+  /// CLIP keeps the first 49152 - 256 - 2. Used by the .txt.gz reader only.
   int64_t gz_merge_count = 49152 - 256 - 2;
 
   std::string to_string() const;

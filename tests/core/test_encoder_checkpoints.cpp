@@ -1,6 +1,6 @@
-// Weight files in the diffusers and Hugging Face key layouts: random small
-// models save, load and run; renamed, reshaped and extra tensors are
-// rejected by name; a tiny AutoencoderKL learns on Fashion-MNIST.
+// Weight files in the diffusers and Hugging Face key layouts. Random small
+// models save, load and run, and renamed, reshaped or extra tensors are
+// rejected by name. A tiny AutoencoderKL learns on Fashion-MNIST.
 #include <QtTest>
 
 #include "core/data/fashion_mnist.h"

@@ -114,9 +114,9 @@ KMeansResult kmeans(const torch::Tensor& samples, const KMeansOptions& options, 
     result.closest = masked.argmin(0);  // [k]
     const torch::Tensor empty = member.sum(0).eq(0);
     if (empty.any().item<bool>()) {
-      // NOTE: an empty cluster remains when centres coincide (duplicate samples) or the last
-      // iteration re-seeded it; its centre then falls back to the nearest sample overall,
-      // which may repeat another centre's index.
+      // NOTE: a cluster can end empty when centres coincide (duplicate samples) or when the last
+      // iteration re-seeded it. Its centre then takes the nearest sample overall, which may
+      // repeat another centre's index.
       result.closest = torch::where(empty, distances.argmin(0), result.closest);
     }
   }

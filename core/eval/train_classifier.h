@@ -25,6 +25,11 @@ struct LabelledSet {
 
 /// \brief Training recipe; defaults are the DC/DSA evaluation code's
 /// (`evaluate_synset`) with the 300 epochs of the DC paper.
+///
+/// NOTE: the DC code runs Epoch + 1 passes and lowers the rate after pass
+/// Epoch / 2 + 1; this recipe runs exactly `epochs` passes and lowers it
+/// after pass epochs / 2. It also tests the final network, as the DC code
+/// does, not the best epoch as DD-Ranking does.
 struct TrainOptions {
   ClassifierOptions model = ClassifierOptions::ConvNet3(1, 28, 10);
   int64_t epochs = 300;             // passes over the training set

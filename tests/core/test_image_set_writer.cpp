@@ -23,7 +23,7 @@ namespace {
 const std::vector<std::string> kClassNames = {"T-shirt/top", "Trouser", ".hidden", "", "Über/Größe <1>", "a\tb", "CON"};
 const std::string kPrompt = "a photo of a Größe-Mantel — 外套 🧥";
 
-/// A grey 8x8 image whose pixels encode (class, slot).
+/// Builds a grey 8x8 image whose pixels encode (class, slot).
 torch::Tensor test_image(int64_t class_index, int64_t slot) {
   return torch::full({1, 8, 8}, static_cast<int>(class_index * 20 + slot), torch::kUInt8);
 }

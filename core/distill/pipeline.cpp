@@ -145,6 +145,7 @@ LatentSet encode_images(const LoadedBundle& bundle, const data::LabeledImages& i
 
   // Encode in batches: the posterior mean, times the scaling factor.
   torch::NoGradGuard no_grad;
+  models::AutoencoderKL autoencoder = bundle.autoencoder;  // holder copies share the module
   const int64_t n = images.images.size(0);
   std::vector<torch::Tensor> latents;
   for (int64_t begin = 0; begin < n; begin += kEncodeBatch) {
@@ -152,7 +153,7 @@ LatentSet encode_images(const LoadedBundle& bundle, const data::LabeledImages& i
     const int64_t end = std::min(n, begin + kEncodeBatch);
     const torch::Tensor x =
         data::to_model_input(images.images.slice(0, begin, end), bundle.manifest.dataset.image_size).to(bundle.device);
-    latents.push_back(bundle.autoencoder->encode_latents(x, /*sample=*/false).cpu());  // [b, C, h, w]
+    latents.push_back(autoencoder->encode_latents(x, /*sample=*/false).cpu());  // [b, C, h, w]
     job.report({"encode", end, n, {}, ""});
   }
   LatentSet set{n > 0 ? torch::cat(latents) : torch::empty({0}), images.labels.clone()};
@@ -172,6 +173,7 @@ LatentSet encode_images(const LoadedBundle& bundle, const data::LabeledImages& i
 torch::Tensor fuse_latents(const LoadedBundle& bundle, const ClassPrompts& prompts, const LatentSet& set,
                            double fusion_weight, const JobControl& job) {
   torch::NoGradGuard no_grad;
+  models::FusionModule fusion = bundle.fusion;
   const int64_t n = set.latents.size(0);
   std::vector<torch::Tensor> fused;
   for (int64_t begin = 0; begin < n; begin += kEncodeBatch) {
@@ -180,7 +182,7 @@ torch::Tensor fuse_latents(const LoadedBundle& bundle, const ClassPrompts& promp
     const torch::Tensor z = set.latents.slice(0, begin, end).to(bundle.device);          // [b, C, h, w]
     const torch::Tensor labels = set.labels.slice(0, begin, end).to(bundle.device);      // [b]
     const torch::Tensor text = prompts.text_embeds.index_select(0, labels);              // [b, T, D]
-    const torch::Tensor z_fused = bundle.fusion->forward(z, text).fused;                 // [b, C, h, w]
+    const torch::Tensor z_fused = fusion->forward(z, text).fused;                        // [b, C, h, w]
     fused.push_back(models::blend_fused_latent(z, z_fused, fusion_weight).cpu());
     job.report({"fuse", end, n, {}, ""});
   }
@@ -320,10 +322,11 @@ std::vector<GeneratedSample> generate_samples(const LoadedBundle& bundle, const 
 
 torch::Tensor decode_latents(const LoadedBundle& bundle, const torch::Tensor& latents, int64_t height, int64_t width) {
   torch::NoGradGuard no_grad;
+  models::AutoencoderKL autoencoder = bundle.autoencoder;
   std::vector<torch::Tensor> images;
   for (int64_t begin = 0; begin < latents.size(0); begin += kEncodeBatch) {
     const int64_t end = std::min(latents.size(0), begin + kEncodeBatch);
-    const torch::Tensor x = bundle.autoencoder->decode_latents(latents.slice(0, begin, end).to(bundle.device));  // [b, C', S, S]
+    const torch::Tensor x = autoencoder->decode_latents(latents.slice(0, begin, end).to(bundle.device));  // [b, C', S, S]
     const int64_t size = x.size(2);
     images.push_back(data::from_model_output(x.cpu(), height > 0 ? height : size, width > 0 ? width : size));
   }
@@ -335,7 +338,8 @@ std::vector<torch::Tensor> fusion_text_attention(const LoadedBundle& bundle, con
   torch::NoGradGuard no_grad;
   const torch::Tensor z = latent.unsqueeze(0).to(bundle.device);                         // [1, C, h, w]
   const torch::Tensor text = prompts.text_embeds.slice(0, class_index, class_index + 1);  // [1, T, D]
-  const models::FusionOutput out = bundle.fusion->forward(z, text, /*return_attention=*/true);
+  models::FusionModule fusion = bundle.fusion;
+  const models::FusionOutput out = fusion->forward(z, text, /*return_attention=*/true);
   const int64_t tokens = z.size(2) * z.size(3);
   std::vector<torch::Tensor> maps;
   for (const torch::Tensor& layer : out.attention) maps.push_back(layer[0].slice(2, tokens).cpu());  // [H, N, T]

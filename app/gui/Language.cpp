@@ -66,8 +66,8 @@ QString installTranslators(const QLocale& locale, const QString& directory) {
   QCoreApplication::installTranslator(translator.get());
   translator.release()->setParent(QCoreApplication::instance());
 
-  // Qt's strings (standard buttons, file dialogs) in the same language; the
-  // files come with Debian's qt6-translations-l10n.
+  // Qt's own strings (standard buttons, file dialogs) in the same language.
+  // Debian ships the files in qt6-translations-l10n.
   if (language == QLatin1String("en")) return language;
   auto qtTranslator = std::make_unique<QTranslator>();
   if (qtTranslator->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),

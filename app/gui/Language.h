@@ -23,7 +23,7 @@ QString languageSettingsValue(LanguageChoice choice);
 /// Parses a settings value. An empty or unknown value means System.
 LanguageChoice languageChoiceFromSettings(const QString& value);
 
-/// Reads the saved choice from QSettings; System when nothing is saved.
+/// Reads the saved choice from QSettings. Returns System when nothing is saved.
 LanguageChoice savedLanguageChoice();
 void saveLanguageChoice(LanguageChoice choice);
 
@@ -32,7 +32,7 @@ void saveLanguageChoice(LanguageChoice choice);
 QLocale localeForChoice(LanguageChoice choice, const QLocale& systemLocale = QLocale::system());
 
 /// Loads the EVLF Studio translation for `locale` from `directory`.
-/// Languages without a translation fall back to English, whose file holds
+/// Languages without a translation fall back to English, whose file contains
 /// the plural forms. Returns null when neither file loads.
 std::unique_ptr<QTranslator> loadTranslator(const QLocale& locale,
                                             const QString& directory = QString::fromLatin1(kTranslationsResourceDir));

@@ -12,7 +12,8 @@ namespace {
 constexpr char kBundleEnvironmentVariable[] = "EVLF_BUNDLE";
 constexpr char kManifestName[] = "bundle.json";
 
-// Folder of the running executable; empty when /proc is unavailable.
+// Returns the folder of the running executable, or an empty path when
+// /proc is unavailable.
 std::filesystem::path executable_dir() {
   std::error_code error;
   const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);

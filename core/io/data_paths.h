@@ -11,8 +11,8 @@ namespace evlf::io {
 /// Folder name of the bundle that ships with EVLF Studio.
 inline constexpr char kDefaultBundleName[] = "fashion-mnist";
 
-/// Folders that may hold the default bundle, in search order:
-///   1. $EVLF_BUNDLE when set (then it is the only candidate);
+/// Folders that may contain the default bundle, in search order:
+///   1. $EVLF_BUNDLE when set, and then it is the only candidate;
 ///   2. <executable dir>/../share/evlf-studio/models/fashion-mnist, the
 ///      installed layout wherever the package is unpacked;
 ///   3. resources/models/fashion-mnist in the source tree this was built from;

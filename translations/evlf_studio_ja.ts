@@ -448,11 +448,11 @@ predicted x0</source>
     </message>
     <message>
         <source>latent norm ‖x_t‖</source>
-        <translation>潜在表現のノルム ‖x_t‖</translation>
+        <translation>潜在ノルム ‖x_t‖</translation>
     </message>
     <message>
         <source>distance to mode</source>
-        <translation>モードまでの距離</translation>
+        <translation>モードとの距離</translation>
     </message>
     <message>
         <source>guidance magnitude</source>

@@ -83,11 +83,12 @@ grep -qF "model bundle:   $bundle" <<< "$info" || fail "evlf info does not repor
 # The Japanese translation is embedded in evlf-studio: its --help text
 # follows the system locale unless the saved language setting overrides it.
 export XDG_CONFIG_HOME="$work/config" QT_QPA_PLATFORM=offscreen
-japanese=$(LANG=ja_JP.UTF-8 LC_ALL= LANGUAGE= "$root/usr/bin/evlf-studio" --help)
+in_japanese_locale=(env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=ja_JP.UTF-8)
+japanese=$("${in_japanese_locale[@]}" "$root/usr/bin/evlf-studio" --help)
 grep -q "早期視覚言語融合" <<< "$japanese" || fail "evlf-studio --help under LANG=ja_JP.UTF-8 is not in Japanese: $japanese"
 mkdir -p "$XDG_CONFIG_HOME/EVLF Studio"
 printf '[General]\nlanguage=en\n' > "$XDG_CONFIG_HOME/EVLF Studio/evlf-studio.conf"
-english=$(LANG=ja_JP.UTF-8 LC_ALL= LANGUAGE= "$root/usr/bin/evlf-studio" --help)
+english=$("${in_japanese_locale[@]}" "$root/usr/bin/evlf-studio" --help)
 grep -q "early vision-language fusion" <<< "$english" || fail "the saved language=en setting does not override LANG: $english"
 
 exit $status

@@ -11,6 +11,9 @@ install(FILES "${PROJECT_SOURCE_DIR}/packaging/io.github.evlf_studio.EVLFStudio.
         DESTINATION "${CMAKE_INSTALL_DATADIR}/metainfo")
 install(FILES "${PROJECT_SOURCE_DIR}/resources/icons/evlf-studio.svg"
         DESTINATION "${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps")
+# Debian looks for the licence of a package in /usr/share/doc/PACKAGE/copyright.
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE"
+        DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/evlf-studio" RENAME copyright)
 if(EXISTS "${PROJECT_SOURCE_DIR}/resources/models")
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/resources/models" DESTINATION "${EVLF_DATA_DIR}")
 endif()

@@ -9,7 +9,7 @@ source_dir=$2
 
 for program in app/evlf app/evlf-studio; do
   if [ ! -x "$build_dir/$program" ]; then
-    echo "FAIL: $build_dir/$program is missing; build everything before this test (cmake --build build)" >&2
+    echo "FAIL: $build_dir/$program is missing. Build everything before this test: cmake --build build" >&2
     exit 1
   fi
 done
@@ -37,6 +37,7 @@ expected=(
   ./usr/share/applications/io.github.evlf_studio.EVLFStudio.desktop
   ./usr/share/metainfo/io.github.evlf_studio.EVLFStudio.metainfo.xml
   ./usr/share/icons/hicolor/scalable/apps/evlf-studio.svg
+  ./usr/share/doc/evlf-studio/copyright
 )
 if [ -d "$source_dir/resources/models" ]; then
   while IFS= read -r file; do
@@ -48,8 +49,9 @@ for path in "${expected[@]}"; do
 done
 
 # Control fields. Every package named in Depends, or one alternative of
-# each, must be a real package: it is installed here, since this machine
-# runs the programs.
+# each, must be a real package: installed here, or provided by an installed
+# package (dpkg-shlibdeps names libspdlog1.10-fmt9, which libspdlog1.10
+# provides), since this machine runs the programs.
 dpkg-deb -f "$deb" Package Architecture Depends Recommends > "$work/control"
 cat "$work/control"
 grep -qx "Package: evlf-studio" "$work/control" || fail "package name is not evlf-studio"
@@ -58,12 +60,15 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for package in libtorch1.13 libqt6widgets6 qt6-qpa-plugins libopencv-core406 libqcustomplot2.1-qt6; do
   grep -Eq "(^|[ ,|])$package([ ,(]|$)" <<< "$depends" || fail "Depends lacks $package"
 done
+dpkg-query -W -f='${db:Status-Abbrev}|${Package}|${Provides}\n' |
+  awk -F'|' '$1 ~ /^ii/ { print $2; n = split($3, provided, ","); for (i = 1; i <= n; i++) print provided[i] }' |
+  sed -E 's/\(.*\)//; s/[[:space:]]//g' | sort -u > "$work/installed"
 while IFS= read -r alternatives; do
   found=0
   IFS='|' read -ra choices <<< "$alternatives"
   for choice in "${choices[@]}"; do
     name=$(sed -E 's/\(.*\)//; s/:any//; s/[[:space:]]//g' <<< "$choice")
-    if dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q "install ok installed"; then found=1; fi
+    if grep -qxF "$name" "$work/installed"; then found=1; fi
   done
   [ $found -eq 1 ] || fail "no installed package satisfies the dependency '$alternatives'"
 done < <(tr ',' '\n' <<< "$depends")

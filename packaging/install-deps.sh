@@ -17,6 +17,8 @@ packages=(
   libopenblas0-openmp
   # GUI, plots, translations, tests
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6
+  # Japanese interface: glyphs, and Qt's own strings (standard buttons, file dialogs)
+  fonts-noto-cjk qt6-translations-l10n
   libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev libbenchmark-dev xvfb xauth
   # packaging checks
   desktop-file-utils appstream dpkg-dev file

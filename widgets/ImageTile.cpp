@@ -65,7 +65,10 @@ QSize ImageTile::minimumSizeHint() const { return sizeHint(); }
 
 int ImageTile::captionHeight() const {
   if (m_caption.isEmpty()) return 0;
-  return fontMetrics().height() * (static_cast<int>(m_caption.count(QLatin1Char('\n'))) + 1) + kMargin;
+  // Measured rather than lines x height(): Japanese glyphs come from a
+  // fallback font (Noto Sans CJK) whose lines are taller than the UI font's.
+  const QRect unbounded(0, 0, 1 << 16, 1 << 16);
+  return fontMetrics().boundingRect(unbounded, Qt::AlignHCenter | Qt::AlignTop, m_caption).height() + kMargin;
 }
 
 QRect ImageTile::imageRect() const {

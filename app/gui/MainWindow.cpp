@@ -8,6 +8,7 @@
 #include <QSettings>
 #include <QStatusBar>
 
+#include "app/gui/LanguageMenu.h"
 #include "widgets/LogPanel.h"
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -34,6 +35,8 @@ void MainWindow::createMenus() {
   quitAction->setShortcut(QKeySequence::Quit);
   quitAction->setStatusTip(tr("Close EVLF Studio"));
   connect(quitAction, &QAction::triggered, this, &QWidget::close);
+
+  addLanguageMenu(menuBar());
 }
 
 void MainWindow::restoreSettings() {

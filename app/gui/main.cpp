@@ -3,6 +3,7 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include "app/gui/Language.h"
 #include "app/gui/MainWindow.h"
 
 int main(int argc, char** argv) {
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("EVLF Studio"));
   QApplication::setApplicationName(QStringLiteral("evlf-studio"));
   QApplication::setApplicationVersion(QStringLiteral(EVLF_VERSION));
+  installTranslators(localeForChoice(savedLanguageChoice()));
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QApplication::translate("main", "Diffusion dataset distillation with early vision-language fusion"));

@@ -1,0 +1,485 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ja_JP">
+<context>
+    <name>AnalysisView</name>
+    <message>
+        <source>Latent PCA</source>
+        <translation>潜在表現の PCA</translation>
+    </message>
+    <message>
+        <source>principal component 1</source>
+        <translation>第1主成分</translation>
+    </message>
+    <message>
+        <source>principal component 2</source>
+        <translation>第2主成分</translation>
+    </message>
+    <message>
+        <source>Training and evaluation</source>
+        <translation>学習と評価</translation>
+    </message>
+    <message>
+        <source>Prompt over-correction</source>
+        <translation>プロンプトによる過補正</translation>
+    </message>
+    <message>
+        <source>distance to nearest real image</source>
+        <translation>最近傍の実画像までの距離</translation>
+    </message>
+    <message>
+        <source>confidence for the prompt class</source>
+        <translation>プロンプトのクラスに対する確信度</translation>
+    </message>
+    <message>
+        <source>Late fusion</source>
+        <translation>後期融合</translation>
+    </message>
+    <message>
+        <source>Early fusion</source>
+        <translation>早期融合</translation>
+    </message>
+    <message>
+        <source>class %1</source>
+        <translation>クラス %1</translation>
+    </message>
+    <message>
+        <source>real</source>
+        <translation>実画像</translation>
+    </message>
+    <message>
+        <source>late fusion</source>
+        <translation>後期融合</translation>
+    </message>
+    <message>
+        <source>early fusion</source>
+        <translation>早期融合</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionView</name>
+    <message>
+        <source>attention weight</source>
+        <translation>アテンション重み</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>ステップ</translation>
+    </message>
+    <message>
+        <source>Prompt token</source>
+        <translation>プロンプトトークン</translation>
+    </message>
+    <message>
+        <source>Heat map opacity</source>
+        <translation>ヒートマップの不透明度</translation>
+    </message>
+    <message>
+        <source>Early fusion</source>
+        <translation>早期融合</translation>
+    </message>
+    <message>
+        <source>Late cross-attention</source>
+        <translation>後期融合のクロスアテンション</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>層</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>ヘッド</translation>
+    </message>
+    <message>
+        <source>Average</source>
+        <translation>平均</translation>
+    </message>
+    <message>
+        <source>Layer %1</source>
+        <translation>層 %1</translation>
+    </message>
+    <message>
+        <source>Head %1</source>
+        <translation>ヘッド %1</translation>
+    </message>
+    <message>
+        <source>no steps traced</source>
+        <translation>記録されたステップなし</translation>
+    </message>
+    <message>
+        <source>t = %1</source>
+        <translation>t = %1</translation>
+    </message>
+    <message>
+        <source>step %1</source>
+        <translation>ステップ %1</translation>
+    </message>
+</context>
+<context>
+    <name>CompareView</name>
+    <message>
+        <source>Regenerating: these samples are out of date.</source>
+        <translation>再生成中：表示中のサンプルは現在の設定を反映していません。</translation>
+    </message>
+    <message>
+        <source>Class / slot</source>
+        <translation>クラス / スロット</translation>
+    </message>
+    <message>
+        <source>Late fusion</source>
+        <translation>後期融合</translation>
+    </message>
+    <message>
+        <source>Early fusion (EVLF)</source>
+        <translation>早期融合 (EVLF)</translation>
+    </message>
+    <message>
+        <source>Nearest real image</source>
+        <translation>最近傍の実画像</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待機中</translation>
+    </message>
+    <message>
+        <source>%1
+slot %2</source>
+        <translation>%1
+スロット %2</translation>
+    </message>
+</context>
+<context>
+    <name>CurationCommand</name>
+    <message numerus="yes">
+        <source>Keep %n image(s)</source>
+        <translation>
+            <numerusform>%n 枚の画像を採用</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Reject %n image(s)</source>
+        <translation>
+            <numerusform>%n 枚の画像を不採用</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Clear the decision on %n image(s)</source>
+        <translation>
+            <numerusform>%n 枚の画像の判定を解除</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CurationModel</name>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>Image %1: %2, %3 pipeline</source>
+        <translation>画像 %1：%2、%3 パイプライン</translation>
+    </message>
+</context>
+<context>
+    <name>FrameStrip</name>
+    <message>
+        <source>No steps traced</source>
+        <translation>記録されたステップがありません</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryView</name>
+    <message>
+        <source>&amp;Keep</source>
+        <translation>採用(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Reject</source>
+        <translation>不採用(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Undecided</source>
+        <translation>未判定(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Keep the selected images (K)</source>
+        <translation>選択した画像を採用 (K)</translation>
+    </message>
+    <message>
+        <source>Reject the selected images (R)</source>
+        <translation>選択した画像を不採用 (R)</translation>
+    </message>
+    <message>
+        <source>Clear the decision on the selected images (U)</source>
+        <translation>選択した画像の判定を解除 (U)</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>やり直し</translation>
+    </message>
+    <message>
+        <source>Undo: %1</source>
+        <translation>元に戻す：%1</translation>
+    </message>
+    <message>
+        <source>Redo: %1</source>
+        <translation>やり直し：%1</translation>
+    </message>
+    <message>
+        <source>Export kept…</source>
+        <translation>採用画像をエクスポート…</translation>
+    </message>
+    <message>
+        <source>Export the images marked as kept</source>
+        <translation>採用と判定した画像をエクスポート</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>クラス</translation>
+    </message>
+    <message>
+        <source>Pipeline</source>
+        <translation>パイプライン</translation>
+    </message>
+    <message>
+        <source>All classes</source>
+        <translation>すべてのクラス</translation>
+    </message>
+    <message>
+        <source>All pipelines</source>
+        <translation>すべてのパイプライン</translation>
+    </message>
+    <message>
+        <source>%1 kept, %2 rejected, %3 undecided</source>
+        <translation>採用 %1、不採用 %2、未判定 %3</translation>
+    </message>
+</context>
+<context>
+    <name>HeatmapOverlay</name>
+    <message>
+        <source>No attention map</source>
+        <translation>アテンションマップがありません</translation>
+    </message>
+</context>
+<context>
+    <name>ImageTile</name>
+    <message>
+        <source>No image</source>
+        <translation>画像なし</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageMenu</name>
+    <message>
+        <source>&amp;Language</source>
+        <translation>言語(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>システムの既定</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>言語</translation>
+    </message>
+    <message>
+        <source>The new language applies when EVLF Studio restarts.</source>
+        <translation>新しい言語は EVLF Studio の再起動後に適用されます。</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>今すぐ再起動</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>後で</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>EVLF Studio</source>
+        <translation>EVLF Studio</translation>
+    </message>
+    <message>
+        <source>Open a model bundle to start.</source>
+        <translation>モデルバンドルを開いて開始してください。</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>ログ</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>準備完了</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Close EVLF Studio</source>
+        <translation>EVLF Studio を終了します</translation>
+    </message>
+</context>
+<context>
+    <name>ParameterPanel</name>
+    <message>
+        <source>DDPM</source>
+        <translation>DDPM</translation>
+    </message>
+    <message>
+        <source>DDIM</source>
+        <translation>DDIM</translation>
+    </message>
+    <message>
+        <source>Restore published settings</source>
+        <translation>論文の設定に戻す</translation>
+    </message>
+    <message>
+        <source>50 steps, CFG scale 4.0, mode guidance 0.1, stop step 25, fusion weight 1</source>
+        <translation>50 ステップ、CFG スケール 4.0、モードガイダンス 0.1、停止ステップ 25、融合重み 1</translation>
+    </message>
+    <message>
+        <source>Fusion weight alpha: 0 = image latent only, 1 = early fusion as published</source>
+        <translation>融合重み α：0 = 画像の潜在表現のみ、1 = 論文どおりの早期融合</translation>
+    </message>
+    <message>
+        <source>Classifier-free guidance scale; 1 turns guidance off</source>
+        <translation>分類器なしガイダンス (CFG) のスケール。1 でガイダンスを無効にします</translation>
+    </message>
+    <message>
+        <source>Mode-guidance strength lambda; 0 turns mode guidance off</source>
+        <translation>モードガイダンスの強さ λ。0 でモードガイダンスを無効にします</translation>
+    </message>
+    <message>
+        <source>Mode guidance runs while the step index is above this value</source>
+        <translation>ステップ番号がこの値より大きい間、モードガイダンスを適用します</translation>
+    </message>
+    <message>
+        <source>Base seed; each class and slot derives its own initial noise from it</source>
+        <translation>基準シード。各クラス・各スロットの初期ノイズはこの値から導出されます</translation>
+    </message>
+    <message>
+        <source>Images per class</source>
+        <translation>クラスあたりの画像数 (IPC)</translation>
+    </message>
+    <message>
+        <source>Fusion weight (α)</source>
+        <translation>融合重み (α)</translation>
+    </message>
+    <message>
+        <source>CFG scale</source>
+        <translation>CFG スケール</translation>
+    </message>
+    <message>
+        <source>Mode guidance (λ)</source>
+        <translation>モードガイダンス (λ)</translation>
+    </message>
+    <message>
+        <source>Stop step</source>
+        <translation>停止ステップ</translation>
+    </message>
+    <message>
+        <source>Sampling steps</source>
+        <translation>サンプリングステップ数</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>サンプラー</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>シード</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressBanner</name>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>キャンセル中…</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineView</name>
+    <message>
+        <source>Late fusion</source>
+        <translation>後期融合</translation>
+    </message>
+    <message>
+        <source>Early fusion</source>
+        <translation>早期融合</translation>
+    </message>
+    <message>
+        <source>%1
+x_t</source>
+        <translation>%1
+x_t</translation>
+    </message>
+    <message>
+        <source>%1
+predicted x0</source>
+        <translation>%1
+予測 x0</translation>
+    </message>
+    <message>
+        <source>step 1000 of 1000, t = 999</source>
+        <translation>ステップ 1000 / 1000、t = 999</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>ステップ</translation>
+    </message>
+    <message>
+        <source>latent norm ‖x_t‖</source>
+        <translation>潜在ノルム ‖x_t‖</translation>
+    </message>
+    <message>
+        <source>distance to mode</source>
+        <translation>モードとの距離</translation>
+    </message>
+    <message>
+        <source>guidance magnitude</source>
+        <translation>ガイダンスの大きさ</translation>
+    </message>
+    <message>
+        <source>sampling step</source>
+        <translation>サンプリングステップ</translation>
+    </message>
+    <message>
+        <source>step %1 of %2, t = %3</source>
+        <translation>ステップ %1 / %2、t = %3</translation>
+    </message>
+    <message>
+        <source>step %1 of %2</source>
+        <translation>ステップ %1 / %2</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>Diffusion dataset distillation with early vision-language fusion</source>
+        <translation>早期視覚言語融合 (EVLF) による拡散モデルのデータセット蒸留</translation>
+    </message>
+    <message>
+        <source>Save a PNG of the window to FILE and exit.</source>
+        <translation>ウィンドウの画像を PNG 形式で FILE に保存して終了します。</translation>
+    </message>
+</context>
+</TS>

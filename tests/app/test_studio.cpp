@@ -1,0 +1,237 @@
+// The studio's main window end to end with a tiny random bundle: panel
+// edits reach the worker as new requests, every view fills from the
+// worker's results, and a curated set is exported with its manifest.
+#include <QtTest>
+
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <filesystem>
+#include <memory>
+
+#include "app/gui/BundlePanel.h"
+#include "app/gui/EngineConversions.h"
+#include "app/gui/MainWindow.h"
+#include "core/io/image_set_writer.h"
+#include "core/runtime/error.h"
+#include "tests/support/test_support.h"
+#include "tests/support/tiny_bundle.h"
+#include "widgets/AnalysisView.h"
+#include "widgets/AttentionView.h"
+#include "widgets/CompareView.h"
+#include "widgets/CurationModel.h"
+#include "widgets/GalleryView.h"
+#include "widgets/HeatmapOverlay.h"
+#include "widgets/ParameterPanel.h"
+#include "widgets/QCustomPlotInclude.h"
+#include "widgets/SliderSpinBox.h"
+#include "widgets/TimelineView.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kWaitMs = 120000;  // a whole view on the tiny bundle takes about a second; slow CI machines get slack
+constexpr int kSteps = 10;
+constexpr int kIpc = 2;
+const QVector<int> kClasses = {0, 3};
+
+}  // namespace
+
+class TestStudio : public QObject {
+  Q_OBJECT
+
+ private:
+  /// Waits until the controller reports `key` updated after `spy` was created.
+  static bool waitForView(QSignalSpy& spy, const QString& key) {
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < kWaitMs) {
+      for (const QList<QVariant>& arguments : spy) {
+        if (arguments.at(0).toString() == key) return true;
+      }
+      spy.wait(200);
+    }
+    return false;
+  }
+
+  fs::path m_root;
+  std::unique_ptr<MainWindow> m_window;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("EVLF Studio tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("test_studio"));
+    QSettings().clear();
+
+    m_root = evlf::test::make_temp_dir("studio");
+    evlf::test::write_tiny_bundle(m_root / "bundle");
+    evlf::test::write_tiny_fashion_mnist(m_root / "fashion-mnist", /*per_class=*/12);
+    qputenv("EVLF_FASHION_MNIST_DIR", QByteArray::fromStdString((m_root / "fashion-mnist").string()));
+
+    m_window = std::make_unique<MainWindow>();
+    SamplingParameters parameters;
+    parameters.steps = kSteps;
+    parameters.stop_t = kSteps / 2;
+    parameters.ipc = kIpc;
+    m_window->parameterPanel()->setParameters(parameters);
+    m_window->controller()->setParameters(m_window->parameterPanel()->parameters());
+    m_window->controller()->setClasses(kClasses);
+    m_window->show();
+  }
+
+  void cleanupTestCase() {
+    m_window.reset();
+    QSettings().clear();
+  }
+
+  void tensorToImageKeepsPixels() {
+    const torch::Tensor grey = torch::arange(6, torch::kUInt8).reshape({1, 2, 3});
+    const QImage greyImage = tensorToImage(grey);
+    QCOMPARE(greyImage.format(), QImage::Format_Grayscale8);
+    QCOMPARE(greyImage.size(), QSize(3, 2));
+    QCOMPARE(qGray(greyImage.pixel(2, 1)), 5);
+
+    const torch::Tensor rgb = torch::zeros({3, 2, 2}, torch::kUInt8).index_put_({0, 1, 0}, 200);
+    const QImage rgbImage = tensorToImage(rgb);
+    QCOMPARE(rgbImage.format(), QImage::Format_RGB888);
+    QCOMPARE(qRed(rgbImage.pixel(0, 1)), 200);
+    QCOMPARE(qGreen(rgbImage.pixel(0, 1)), 0);
+
+    const torch::Tensor twoChannels = torch::zeros({2, 2, 2}, torch::kUInt8);
+    QVERIFY_THROWS_EXCEPTION(evlf::Error, tensorToImage(twoChannels));
+  }
+
+  void panelParametersMapToSettings() {
+    SamplingParameters parameters;
+    parameters.fusion_weight = 0.25;
+    parameters.sampler = Sampler::Ddim;
+    parameters.seed = 7;
+    parameters.steps = 20;
+    const evlf::distill::SamplingSettings settings = toSamplingSettings(parameters);
+    QCOMPARE(settings.fusion_weight, 0.25);
+    QCOMPARE(settings.sampler, std::string("ddim"));
+    QCOMPARE(settings.seed, uint64_t{7});
+    QCOMPARE(settings.steps, int64_t{20});
+    QCOMPARE(settings.cfg_scale, parameters.cfg_scale);
+  }
+
+  void openBundleFillsCompareView() {
+    QSignalSpy updated(m_window->controller(), &StudioController::viewUpdated);
+    m_window->openBundle(QString::fromStdString((m_root / "bundle").string()));
+    QVERIFY(waitForView(updated, QStringLiteral("compare")));
+
+    QCOMPARE(m_window->bundlePanel()->classList()->count(), 10);
+    QCOMPARE(m_window->bundlePanel()->checkedClasses(), kClasses);
+    const QVector<CompareRow>& rows = m_window->compareView()->rows();
+    QCOMPARE(rows.size(), kClasses.size() * m_window->bundlePanel()->slotCount());
+    for (const CompareRow& row : rows) {
+      QVERIFY(kClasses.contains(row.class_index));
+      QCOMPARE(row.late.size(), QSize(28, 28));
+      QCOMPARE(row.early.size(), QSize(28, 28));
+      QCOMPARE(row.nearest_real.size(), QSize(28, 28));
+    }
+    QVERIFY(!m_window->compareView()->isStale());
+  }
+
+  void fusionSliderChangesSubmittedRequest() {
+    StudioController* controller = m_window->controller();
+    const int before = controller->submittedCount(QStringLiteral("compare"));
+    QSignalSpy updated(controller, &StudioController::viewUpdated);
+    QSignalSpy latency(controller, &StudioController::compareLatencyMeasured);
+
+    m_window->parameterPanel()->fusionWeightEditor()->spinBox()->setValue(0.5);
+
+    QCOMPARE(controller->submittedCount(QStringLiteral("compare")), before + 1);
+    const StudioRequest request = controller->submittedRequest(QStringLiteral("compare"));
+    QCOMPARE(request.parameters.fusion_weight, 0.5);
+    QCOMPARE(toSamplingSettings(request.parameters).fusion_weight, 0.5);
+    QCOMPARE(request.parameters.steps, kSteps);
+    QVERIFY(m_window->compareView()->isStale());
+
+    QVERIFY(waitForView(updated, QStringLiteral("compare")));
+    QVERIFY(!m_window->compareView()->isStale());
+    QCOMPARE(latency.count(), 1);
+    QVERIFY(latency.at(0).at(0).toDouble() > 0.0);
+  }
+
+  void slotsChangeResubmitsCompare() {
+    StudioController* controller = m_window->controller();
+    QSignalSpy updated(controller, &StudioController::viewUpdated);
+    m_window->bundlePanel()->slotsEditor()->setValue(1);
+    QCOMPARE(controller->submittedRequest(QStringLiteral("compare")).slots, 1);
+    QVERIFY(waitForView(updated, QStringLiteral("compare")));
+    QCOMPARE(m_window->compareView()->rows().size(), kClasses.size());
+  }
+
+  void attentionViewFills() {
+    QSignalSpy updated(m_window->controller(), &StudioController::viewUpdated);
+    m_window->showView(StudioController::View::Attention);
+    QVERIFY(waitForView(updated, QStringLiteral("attention")));
+    auto* view = m_window->findChild<AttentionView*>();
+    QVERIFY(view != nullptr);
+    QVERIFY(!view->earlyOverlay()->heatImage().isNull());
+    QVERIFY(!view->lateOverlay()->heatImage().isNull());
+    QCOMPARE(view->stepSlider()->maximum(), kSteps - 1);
+  }
+
+  void timelineViewFills() {
+    QSignalSpy updated(m_window->controller(), &StudioController::viewUpdated);
+    m_window->showView(StudioController::View::Timeline);
+    QVERIFY(waitForView(updated, QStringLiteral("timeline")));
+    auto* view = m_window->findChild<TimelineView*>();
+    QCOMPARE(static_cast<int>(view->trace(Pipeline::Late).steps.size()), kSteps);
+    QCOMPARE(static_cast<int>(view->trace(Pipeline::Early).steps.size()), kSteps);
+    QVERIFY(!view->trace(Pipeline::Early).steps.back().pred_xstart.isNull());
+  }
+
+  void analysisViewFills() {
+    QSignalSpy updated(m_window->controller(), &StudioController::viewUpdated);
+    m_window->showView(StudioController::View::Analysis);
+    QVERIFY(waitForView(updated, QStringLiteral("analysis")));
+    auto* view = m_window->findChild<AnalysisView*>();
+    QVERIFY(view->pcaPlot()->plottableCount() > 0);
+    QVERIFY(view->overCorrectionPlot()->plottableCount() > 0);
+  }
+
+  void curatedSetExports() {
+    StudioController* controller = m_window->controller();
+    QSignalSpy updated(controller, &StudioController::viewUpdated);
+    m_window->showView(StudioController::View::Curate);
+    controller->generateSet();
+    QVERIFY(waitForView(updated, QStringLiteral("set")));
+
+    CurationModel* model = m_window->galleryView()->model();
+    QCOMPARE(model->rowCount(), static_cast<int>(kClasses.size()) * kIpc * 2);
+    const QVector<int> kept = {0, 1, 5};
+    for (int id : kept) model->setState(id, CurationState::Kept);
+    model->setState(2, CurationState::Rejected);
+
+    const fs::path target = m_root / "export";
+    QSignalSpy exported(controller, &StudioController::exportFinished);
+    m_window->exportKept(QString::fromStdString(target.string()));
+    QVERIFY(exported.wait(kWaitMs));
+    QCOMPARE(exported.at(0).at(1).toInt(), kept.size());
+
+    const nlohmann::json manifest = evlf::io::read_image_set_manifest(target);
+    QCOMPARE(static_cast<int>(manifest.at("images").size()), kept.size());
+    int pngs = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(target)) {
+      if (entry.path().extension() == ".png") ++pngs;
+    }
+    QCOMPARE(pngs, kept.size());
+  }
+
+  void missingBundleReportsError() {
+    QSignalSpy failed(m_window->controller(), &StudioController::taskFailed);
+    m_window->openBundle(QString::fromStdString((m_root / "no-such-bundle").string()));
+    QVERIFY(failed.wait(kWaitMs));
+    QCOMPARE(failed.at(0).at(0).toString(), QStringLiteral("load"));
+    QVERIFY2(failed.at(0).at(1).toString().contains(QStringLiteral("not found")),
+             qPrintable(failed.at(0).at(1).toString()));
+  }
+};
+
+QTEST_MAIN(TestStudio)
+#include "test_studio.moc"

@@ -150,30 +150,74 @@ void StudioController::submitView(View view) {
 // View tasks
 // ---------------------------------------------------------------------------
 
+QVector<CompareRow> StudioController::compareLayout() const {
+  QVector<CompareRow> rows;
+  for (int c : m_request.classes) {
+    for (int slot = 0; slot < m_request.slots; ++slot) {
+      CompareRow row;
+      row.class_index = c;
+      row.class_name = m_bundle.classNames.value(c);
+      row.slot = slot;
+      rows << row;
+    }
+  }
+  return rows;
+}
+
 void StudioController::submitCompare() {
   if (!hasBundle() || m_views.compare == nullptr) return;
   m_views.compare->setStale(true);
   auto engine = m_engine;
   const StudioRequest request = m_request;
-  submit(QStringLiteral("compare"), [this, engine, request](const evlf::JobControl& job, int id) {
-    const QVector<CompareRow> rows = engine->compare(request, job);
+  const QVector<CompareRow> layout = compareLayout();
+  submit(QStringLiteral("compare"), [this, engine, request, layout](const evlf::JobControl& job, int id) {
+    auto onRows = [this, id, layout](int firstRow, const QVector<CompareRow>& rows) {
+      QMetaObject::invokeMethod(
+          this, [this, id, layout, firstRow, rows] { applyCompareRows(id, layout, firstRow, rows); },
+          Qt::QueuedConnection);
+    };
+    const QVector<CompareRow> rows = engine->compare(request, job, onRows);
     QMetaObject::invokeMethod(
         this,
         [this, rows, id] {
           if (!isCurrent(QStringLiteral("compare"), id)) return;
-          m_views.compare->setRows(rows);
           m_views.compare->setStale(false);
           if (m_latencyPending) {
             m_latencyPending = false;
             const double milliseconds = static_cast<double>(m_sinceChange.nsecsElapsed()) / 1e6;
-            evlf::logger()->info("compare view updated {:.0f} ms after the parameter change ({} rows)", milliseconds,
-                                 rows.size());
+            evlf::logger()->info("compare view: all {} rows updated {:.0f} ms after the parameter change", rows.size(),
+                                 milliseconds);
             Q_EMIT compareLatencyMeasured(milliseconds);
           }
           Q_EMIT viewUpdated(QStringLiteral("compare"));
         },
         Qt::QueuedConnection);
   });
+}
+
+void StudioController::applyCompareRows(int id, const QVector<CompareRow>& layout, int firstRow,
+                                        const QVector<CompareRow>& rows) {
+  if (!isCurrent(QStringLiteral("compare"), id)) return;
+
+  // The first rows of a request lay out the view when the (class, slot) list changed; otherwise the old
+  // images stay, dimmed, until their rows arrive.
+  if (m_compareLayoutId != id) {
+    m_compareLayoutId = id;
+    const QVector<CompareRow>& shown = m_views.compare->rows();
+    bool sameLayout = shown.size() == layout.size();
+    for (int i = 0; sameLayout && i < layout.size(); ++i) {
+      sameLayout = shown[i].class_index == layout[i].class_index && shown[i].slot == layout[i].slot;
+    }
+    if (!sameLayout) {
+      m_views.compare->setRows(layout);
+      m_views.compare->setStale(true);
+    }
+    if (m_latencyPending) {
+      evlf::logger()->info("compare view: first {} rows updated {:.0f} ms after the parameter change", rows.size(),
+                           static_cast<double>(m_sinceChange.nsecsElapsed()) / 1e6);
+    }
+  }
+  for (int i = 0; i < rows.size(); ++i) m_views.compare->updateRow(firstRow + i, rows[i]);
 }
 
 void StudioController::submitAttention() {

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "app/gui/StudioRequest.h"
+#include "widgets/CompareRow.h"
 #include "core/runtime/progress.h"
 
 class AnalysisView;
@@ -93,6 +94,9 @@ class StudioController : public QObject {
  private:
   void submitView(View view);
   void submitCompare();
+  /// Returns the rows the current request will fill, without images.
+  QVector<CompareRow> compareLayout() const;
+  void applyCompareRows(int id, const QVector<CompareRow>& layout, int firstRow, const QVector<CompareRow>& rows);
   void submitAttention();
   void submitTimeline();
   void submitAnalysis();
@@ -119,5 +123,6 @@ class StudioController : public QObject {
   QElapsedTimer m_sinceChange;  ///< Started by the parameter change behind the pending compare request.
   bool m_latencyPending = false;
   int m_nextId = 0;
+  int m_compareLayoutId = 0;  ///< Request whose rows the compare view is laid out for.
   std::unique_ptr<Worker> m_worker;  ///< Declared last so it is stopped before the members its tasks use.
 };

@@ -35,8 +35,8 @@ using json = nlohmann::json;
 namespace {
 
 // Real images per class that the engine encodes: enough for k-means modes,
-// nearest-neighbour search and a quick classifier, small enough that a
-// fusion-weight change re-clusters in well under a second.
+// nearest-neighbour search and a quick classifier, and few enough that
+// re-clustering after a fusion-weight change costs little next to sampling.
 // NOTE: modes come from this balanced subset, not from the whole training set as `evlf` commands may use.
 constexpr int64_t kRealImagesPerClass = 400;
 // Real latents per class in the PCA scatter.
@@ -176,24 +176,24 @@ struct StudioEngine::State {
 };
 
 void StudioEngine::State::ensureRealSet(const std::string& spec, const JobControl& job) {
-  const evlf::distill::LoadedBundle& b = loaded();
+  const evlf::distill::LoadedBundle& loadedBundle = loaded();
   if (spec == datasetSpec && latents.latents.defined()) return;
 
-  const auto& dataset = b.manifest.dataset;
+  const auto& dataset = loadedBundle.manifest.dataset;
   const evlf::data::LabeledImages full =
       evlf::data::load_dataset(evlf::data::parse_dataset_spec(spec), dataset.channels, 0);
-  if (static_cast<int64_t>(full.class_names.size()) != b.num_classes()) {
+  if (static_cast<int64_t>(full.class_names.size()) != loadedBundle.num_classes()) {
     throw Error("dataset '" + spec + "' has " + std::to_string(full.class_names.size()) + " classes but the bundle has " +
-                std::to_string(b.num_classes()) + "; choose the dataset the bundle was trained on");
+                std::to_string(loadedBundle.num_classes()) + "; choose the dataset the bundle was trained on");
   }
-  real = evlf::data::balanced_subset(full, kRealImagesPerClass * b.num_classes());
+  real = evlf::data::balanced_subset(full, kRealImagesPerClass * loadedBundle.num_classes());
   evlf::logger()->info("encoding {} real images of '{}'", real.images.size(0), spec);
 
   const QString cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
   std::optional<fs::path> cacheFolder;
   if (!cache.isEmpty()) cacheFolder = fs::path(cache.toStdString()) / "latents";
-  latents = evlf::distill::encode_images(b, real, cacheFolder, job);
-  fusedFull = evlf::distill::fuse_latents(b, prompts, latents, /*fusion_weight=*/1.0, job);
+  latents = evlf::distill::encode_images(loadedBundle, real, cacheFolder, job);
+  fusedFull = evlf::distill::fuse_latents(loadedBundle, prompts, latents, /*fusion_weight=*/1.0, job);
   realPixels = flatPixels(real.images);
   datasetSpec = spec;
   modes.clear();
@@ -295,15 +295,15 @@ void StudioEngine::State::ensureSet(const StudioRequest& request, const JobContr
 
 void StudioEngine::State::ensureClassifier(const JobControl& job) {
   if (classifier && classifierDataset == datasetSpec) return;
-  const evlf::distill::LoadedBundle& b = loaded();
+  const evlf::distill::LoadedBundle& loadedBundle = loaded();
 
   evlf::data::DatasetSpec testSpec = evlf::data::parse_dataset_spec(datasetSpec);
   testSpec.split = evlf::data::Split::Test;
   const evlf::data::LabeledImages test = evlf::data::balanced_subset(
-      evlf::data::load_dataset(testSpec, b.manifest.dataset.channels, 0), kClassifierTestImages);
+      evlf::data::load_dataset(testSpec, loadedBundle.manifest.dataset.channels, 0), kClassifierTestImages);
 
   evlf::eval::TrainOptions options;
-  options.model = evlf::eval::ClassifierOptions::ConvNet3(real.images.size(1), real.images.size(2), b.num_classes());
+  options.model = evlf::eval::ClassifierOptions::ConvNet3(real.images.size(1), real.images.size(2), loadedBundle.num_classes());
   options.epochs = kClassifierEpochs;
   options.batch_size = kClassifierBatch;
   if (real.images.size(1) != 1) {
@@ -344,36 +344,43 @@ BundleInfo StudioEngine::loadBundle(const QString& folder, const JobControl& job
   return info;
 }
 
-QVector<CompareRow> StudioEngine::compare(const StudioRequest& request, const JobControl& job) {
+QVector<CompareRow> StudioEngine::compare(const StudioRequest& request, const JobControl& job,
+                                          const RowsCallback& onRows) {
   State& s = *m_state;
   s.ensureRealSet(request.dataset.toStdString(), job);
   s.checkClasses(request.classes);
   const SamplingSettings settings = toSamplingSettings(request.parameters);
   const int64_t k = std::max(request.parameters.ipc, request.slots);
 
-  std::vector<SampleRequest> requests;
-  for (int c : request.classes) {
-    for (int slot = 0; slot < request.slots; ++slot) requests.push_back({c, slot});
-  }
-  const std::vector<GeneratedSample> late = s.generate(PipelineKind::Late, requests, k, settings, job);
-  const std::vector<GeneratedSample> early = s.generate(PipelineKind::Early, requests, k, settings, job);
-  const evlf::eval::NearestNeighbours nearest = evlf::eval::nearest_neighbours(flatPixels(stackImages(early)), s.realPixels);
-
+  // One class per batch: a little slower in total than one batch, but the first rows appear sooner.
   QVector<CompareRow> rows;
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    CompareRow row;
-    row.class_index = static_cast<int>(requests[i].class_index);
-    row.class_name = QString::fromStdString(s.className(requests[i].class_index));
-    row.slot = static_cast<int>(requests[i].slot);
-    row.late = tensorToImage(late[i].image);
-    row.early = tensorToImage(early[i].image);
-    const int64_t index = nearest.indices[static_cast<int64_t>(i)].item<int64_t>();
-    row.nearest_real = tensorToImage(s.real.images[index]);
-    row.late_caption = QCoreApplication::translate("StudioEngine", "late");
-    row.early_caption = QCoreApplication::translate("StudioEngine", "early (alpha %1)").arg(request.parameters.fusion_weight, 0, 'f', 2);
-    row.real_caption =
-        QCoreApplication::translate("StudioEngine", "L2 %1").arg(nearest.distances[static_cast<int64_t>(i)].item<double>(), 0, 'f', 2);
-    rows.push_back(row);
+  for (int c : request.classes) {
+    std::vector<SampleRequest> requests;
+    for (int slot = 0; slot < request.slots; ++slot) requests.push_back({c, slot});
+    const std::vector<GeneratedSample> late = s.generate(PipelineKind::Late, requests, k, settings, job);
+    const std::vector<GeneratedSample> early = s.generate(PipelineKind::Early, requests, k, settings, job);
+    const evlf::eval::NearestNeighbours nearest =
+        evlf::eval::nearest_neighbours(flatPixels(stackImages(early)), s.realPixels);
+
+    QVector<CompareRow> classRows;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      CompareRow row;
+      row.class_index = c;
+      row.class_name = QString::fromStdString(s.className(c));
+      row.slot = static_cast<int>(requests[i].slot);
+      row.late = tensorToImage(late[i].image);
+      row.early = tensorToImage(early[i].image);
+      const auto index = static_cast<int64_t>(i);
+      row.nearest_real = tensorToImage(s.real.images[nearest.indices[index].item<int64_t>()]);
+      row.late_caption = QCoreApplication::translate("StudioEngine", "late");
+      row.early_caption =
+          QCoreApplication::translate("StudioEngine", "early (alpha %1)").arg(request.parameters.fusion_weight, 0, 'f', 2);
+      row.real_caption =
+          QCoreApplication::translate("StudioEngine", "L2 %1").arg(nearest.distances[index].item<double>(), 0, 'f', 2);
+      classRows.push_back(row);
+    }
+    if (onRows) onRows(static_cast<int>(rows.size()), classRows);
+    rows += classRows;
   }
   return rows;
 }
@@ -473,7 +480,7 @@ AnalysisResult StudioEngine::analysis(const StudioRequest& request, const JobCon
     result.pca.push_back(point);
   }
 
-  // Training curves: the loss column of every metrics log in the bundle.
+  // Training curves: the total loss of every metrics log in the bundle.
   const fs::path metrics = s.loaded().manifest.folder / "metrics";
   if (fs::is_directory(metrics)) {
     std::vector<fs::path> files;
@@ -486,7 +493,7 @@ AnalysisResult StudioEngine::analysis(const StudioRequest& request, const JobCon
       series.name = QString::fromStdString(file.stem().string());
       for (const evlf::io::MetricsRow& row : evlf::io::read_metrics_log(file)) {
         for (const auto& [name, value] : row.values) {
-          if (name != "loss") continue;
+          if (name != "loss" && name != "loss_total") continue;
           series.x << static_cast<double>(row.step);
           series.y << value;
         }

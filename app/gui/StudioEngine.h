@@ -3,6 +3,7 @@
 #include <QString>
 #include <QVector>
 
+#include <functional>
 #include <memory>
 
 #include "app/gui/StudioRequest.h"
@@ -32,8 +33,13 @@ class StudioEngine {
   BundleInfo loadBundle(const QString& folder, const evlf::JobControl& job);
   bool hasBundle() const;
 
-  /// Late and early samples of every selected (class, slot) with the real image nearest to the early one.
-  QVector<CompareRow> compare(const StudioRequest& request, const evlf::JobControl& job);
+  /// Receives the rows of one class as soon as they are sampled; `firstRow` indexes the whole result.
+  using RowsCallback = std::function<void(int firstRow, const QVector<CompareRow>& rows)>;
+
+  /// Late and early samples of every selected (class, slot) with the real image nearest to the early one,
+  /// sampled one class at a time so `onRows` can show each class before the next is done.
+  QVector<CompareRow> compare(const StudioRequest& request, const evlf::JobControl& job,
+                              const RowsCallback& onRows = {});
 
   /// Early fusion attention and per-step late cross-attention of the focus sample.
   AttentionMaps attention(const StudioRequest& request, const evlf::JobControl& job);

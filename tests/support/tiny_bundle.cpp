@@ -144,7 +144,7 @@ void write_tiny_fashion_mnist(const fs::path& folder, int64_t per_class, uint64_
     torch::Tensor images = torch::randint(0, 60, {count, side, side}, torch::kInt64);  // [N, H, W] dark noise
     for (int64_t i = 0; i < count; ++i) {
       const int64_t row = 2 * labels[i].item<int64_t>() + 3;
-      images[i].slice(0, row, row + 4).add_(160);  // a bright band whose height marks the class
+      images[i].slice(0, row, row + 4).add_(160);  // a bright band whose row marks the class
     }
     images = images.clamp(0, 255).to(torch::kUInt8).contiguous();
     labels = labels.to(torch::kUInt8).contiguous();

@@ -33,11 +33,11 @@ class StudioEngine {
   BundleInfo loadBundle(const QString& folder, const evlf::JobControl& job);
   bool hasBundle() const;
 
-  /// Receives the rows of one class as soon as they are sampled; `firstRow` indexes the whole result.
+  /// Receives rows as soon as they are sampled; `firstRow` indexes the whole result.
   using RowsCallback = std::function<void(int firstRow, const QVector<CompareRow>& rows)>;
 
   /// Late and early samples of every selected (class, slot) with the real image nearest to the early one,
-  /// sampled one class at a time so `onRows` can show each class before the next is done.
+  /// sampled first for the first class alone, so `onRows` can show it before the other classes are done.
   QVector<CompareRow> compare(const StudioRequest& request, const evlf::JobControl& job,
                               const RowsCallback& onRows = {});
 

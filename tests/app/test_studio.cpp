@@ -14,6 +14,7 @@
 #include "app/gui/MainWindow.h"
 #include "core/io/image_set_writer.h"
 #include "core/runtime/error.h"
+#include "core/runtime/log.h"
 #include "tests/support/test_support.h"
 #include "tests/support/tiny_bundle.h"
 #include "widgets/AnalysisView.h"
@@ -240,6 +241,10 @@ class TestStudio : public QObject {
     const QByteArray tinyData = qgetenv("EVLF_FASHION_MNIST_DIR");
     qunsetenv("EVLF_FASHION_MNIST_DIR");
 
+    // The controller logs when the first class and when all rows arrive.
+    const int logId = evlf::add_log_callback([](evlf::LogLevel, const std::string& line) {
+      if (line.find("compare view") != std::string::npos) qInfo("%s", line.c_str());
+    });
     MainWindow window;
     window.show();
     QSignalSpy updated(window.controller(), &StudioController::viewUpdated);
@@ -255,6 +260,7 @@ class TestStudio : public QObject {
     for (const QList<QVariant>& arguments : latency) {
       qInfo("compare view: %d rows updated %.0f ms after the fusion-weight edit", rows, arguments.at(0).toDouble());
     }
+    evlf::remove_log_callback(logId);
     QCOMPARE(latency.count(), 3);
     qputenv("EVLF_FASHION_MNIST_DIR", tinyData);
   }

@@ -38,32 +38,32 @@ const QString kClassesKey = QStringLiteral("session/classes");
 const QString kTabKey = QStringLiteral("session/tab");
 const QString kExportKey = QStringLiteral("session/exportFolder");
 
-void saveParameters(QSettings& settings, const SamplingParameters& p) {
+void saveParameters(QSettings& settings, const SamplingParameters& parameters) {
   settings.beginGroup(QStringLiteral("parameters"));
-  settings.setValue(QStringLiteral("fusionWeight"), p.fusion_weight);
-  settings.setValue(QStringLiteral("cfgScale"), p.cfg_scale);
-  settings.setValue(QStringLiteral("modeGuidance"), p.mode_guidance);
-  settings.setValue(QStringLiteral("stopStep"), p.stop_t);
-  settings.setValue(QStringLiteral("steps"), p.steps);
-  settings.setValue(QStringLiteral("sampler"), p.sampler == Sampler::Ddim ? QStringLiteral("ddim") : QStringLiteral("ddpm"));
-  settings.setValue(QStringLiteral("seed"), static_cast<qlonglong>(p.seed));
-  settings.setValue(QStringLiteral("ipc"), p.ipc);
+  settings.setValue(QStringLiteral("fusionWeight"), parameters.fusion_weight);
+  settings.setValue(QStringLiteral("cfgScale"), parameters.cfg_scale);
+  settings.setValue(QStringLiteral("modeGuidance"), parameters.mode_guidance);
+  settings.setValue(QStringLiteral("stopStep"), parameters.stop_t);
+  settings.setValue(QStringLiteral("steps"), parameters.steps);
+  settings.setValue(QStringLiteral("sampler"), parameters.sampler == Sampler::Ddim ? QStringLiteral("ddim") : QStringLiteral("ddpm"));
+  settings.setValue(QStringLiteral("seed"), static_cast<qlonglong>(parameters.seed));
+  settings.setValue(QStringLiteral("ipc"), parameters.ipc);
   settings.endGroup();
 }
 
 SamplingParameters loadParameters(QSettings& settings) {
-  SamplingParameters p;
+  SamplingParameters parameters;
   settings.beginGroup(QStringLiteral("parameters"));
-  p.fusion_weight = settings.value(QStringLiteral("fusionWeight"), p.fusion_weight).toDouble();
-  p.cfg_scale = settings.value(QStringLiteral("cfgScale"), p.cfg_scale).toDouble();
-  p.mode_guidance = settings.value(QStringLiteral("modeGuidance"), p.mode_guidance).toDouble();
-  p.stop_t = settings.value(QStringLiteral("stopStep"), p.stop_t).toInt();
-  p.steps = settings.value(QStringLiteral("steps"), p.steps).toInt();
-  p.sampler = settings.value(QStringLiteral("sampler")).toString() == QLatin1String("ddim") ? Sampler::Ddim : Sampler::Ddpm;
-  p.seed = settings.value(QStringLiteral("seed"), static_cast<qlonglong>(p.seed)).toLongLong();
-  p.ipc = settings.value(QStringLiteral("ipc"), p.ipc).toInt();
+  parameters.fusion_weight = settings.value(QStringLiteral("fusionWeight"), parameters.fusion_weight).toDouble();
+  parameters.cfg_scale = settings.value(QStringLiteral("cfgScale"), parameters.cfg_scale).toDouble();
+  parameters.mode_guidance = settings.value(QStringLiteral("modeGuidance"), parameters.mode_guidance).toDouble();
+  parameters.stop_t = settings.value(QStringLiteral("stopStep"), parameters.stop_t).toInt();
+  parameters.steps = settings.value(QStringLiteral("steps"), parameters.steps).toInt();
+  parameters.sampler = settings.value(QStringLiteral("sampler")).toString() == QLatin1String("ddim") ? Sampler::Ddim : Sampler::Ddpm;
+  parameters.seed = settings.value(QStringLiteral("seed"), static_cast<qlonglong>(parameters.seed)).toLongLong();
+  parameters.ipc = settings.value(QStringLiteral("ipc"), parameters.ipc).toInt();
   settings.endGroup();
-  return p;
+  return parameters;
 }
 
 LogPanel::Level toPanelLevel(evlf::LogLevel level) {
@@ -285,7 +285,7 @@ void MainWindow::onBundleLoaded(const BundleInfo& bundle) {
 
 void MainWindow::onTaskFailed(const QString& key, const QString& message) {
   if (key == QLatin1String("load")) m_bundlePanel->setBundleMessage(tr("Could not open the bundle: %1").arg(message));
-  // Export is the one action whose failure needs an answer from the user.
+  // Export is the one failure that gets a message box, because the user started it and waits for the files.
   if (key == QLatin1String("export")) QMessageBox::warning(this, tr("Export failed"), message);
 }
 

@@ -199,7 +199,7 @@ void StudioController::applyCompareRows(int id, const QVector<CompareRow>& layou
                                         const QVector<CompareRow>& rows) {
   if (!isCurrent(QStringLiteral("compare"), id)) return;
 
-  // The first rows of a request lay out the view when the (class, slot) list changed; otherwise the old
+  // The first rows of a request lay out the view when the (class, slot) list changed. Otherwise the old
   // images stay, dimmed, until their rows arrive.
   if (m_compareLayoutId != id) {
     m_compareLayoutId = id;

@@ -187,7 +187,7 @@ void StudioEngine::State::ensureRealSet(const std::string& spec, const JobContro
                 std::to_string(loadedBundle.num_classes()) + "; choose the dataset the bundle was trained on");
   }
   real = evlf::data::balanced_subset(full, kRealImagesPerClass * loadedBundle.num_classes());
-  evlf::logger()->info("encoding {} real images of '{}'", real.images.size(0), spec);
+  evlf::logger()->info("preparing the latents of {} real images of '{}'", real.images.size(0), spec);
 
   const QString cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
   std::optional<fs::path> cacheFolder;

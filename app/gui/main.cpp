@@ -10,7 +10,7 @@
 
 namespace {
 
-// The first results of a view on a small bundle arrive within seconds; a
+// The first results of a view on a small bundle arrive within seconds. A
 // first run that encodes the real set on a slow machine may take minutes.
 constexpr int kScreenshotTimeoutMs = 5 * 60 * 1000;
 // Plots replot on a timer, so the grab waits a little after the results arrive.

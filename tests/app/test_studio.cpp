@@ -224,6 +224,29 @@ class TestStudio : public QObject {
     QCOMPARE(pngs, kept.size());
   }
 
+  void settingsRestoreParameters() {
+    {
+      MainWindow first;
+      SamplingParameters parameters;
+      parameters.fusion_weight = 0.3;
+      parameters.sampler = Sampler::Ddim;
+      parameters.ipc = 4;
+      first.parameterPanel()->setParameters(parameters);
+      first.bundlePanel()->setSlotCount(3);
+      first.bundlePanel()->setDataset(QStringLiteral("/data/folder"));
+      first.close();
+    }
+    MainWindow second;
+    QCOMPARE(second.parameterPanel()->parameters().fusion_weight, 0.3);
+    QCOMPARE(second.parameterPanel()->parameters().sampler, Sampler::Ddim);
+    QCOMPARE(second.parameterPanel()->parameters().ipc, 4);
+    QCOMPARE(second.bundlePanel()->slotCount(), 3);
+    QCOMPARE(second.bundlePanel()->dataset(), QStringLiteral("/data/folder"));
+    QCOMPARE(second.controller()->request().slots, 3);
+    QCOMPARE(second.controller()->request().parameters.fusion_weight, 0.3);
+    QSettings().clear();
+  }
+
   void missingBundleReportsError() {
     QSignalSpy failed(m_window->controller(), &StudioController::taskFailed);
     m_window->openBundle(QString::fromStdString((m_root / "no-such-bundle").string()));

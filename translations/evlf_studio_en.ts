@@ -25,4 +25,31 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>Exported %n images to %1</source>
+        <translation>
+            <numerusform>Exported %n image to %1</numerusform>
+            <numerusform>Exported %n images to %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>StudioController</name>
+    <message numerus="yes">
+        <source>Generated %n images</source>
+        <translation>
+            <numerusform>Generated %n image</numerusform>
+            <numerusform>Generated %n images</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n images to %1</source>
+        <translation>
+            <numerusform>Exported %n image to %1</numerusform>
+            <numerusform>Exported %n images to %1</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -75,7 +75,6 @@ void StudioController::openBundle(const QString& folder) {
           }
           m_request.classes = valid;
           if (m_request.focusClass >= info.classNames.size()) m_request.focusClass = 0;
-          if (m_views.analysis) m_views.analysis->setClassNames(info.classNames);
           Q_EMIT bundleLoaded(info);
           Q_EMIT statusMessage(tr("Opened bundle %1").arg(info.folder));
           Q_EMIT viewUpdated(QStringLiteral("load"));
@@ -271,6 +270,8 @@ void StudioController::submitAnalysis() {
         this,
         [this, result, id] {
           if (!isCurrent(QStringLiteral("analysis"), id)) return;
+          // Class names arrive with the results, so a never-opened analysis tab is never replotted.
+          m_views.analysis->setClassNames(m_bundle.classNames);
           m_views.analysis->setPcaPoints(result.pca);
           m_views.analysis->setCurves(result.curves, tr("training step"), tr("loss"));
           m_views.analysis->setOverCorrection(result.overCorrection);

@@ -224,6 +224,18 @@ class TestStudio : public QObject {
     QCOMPARE(pngs, kept.size());
   }
 
+  void evaluateSetsReportsAccuracy() {
+    QSignalSpy messages(m_window->controller(), &StudioController::statusMessage);
+    QSignalSpy failed(m_window->controller(), &StudioController::taskFailed);
+    m_window->controller()->evaluateSets();
+    QTRY_VERIFY_WITH_TIMEOUT(!messages.isEmpty() && messages.last().at(0).toString().contains(QStringLiteral("ConvNet-3")),
+                             kWaitMs);
+    QCOMPARE(failed.count(), 0);
+    const QString summary = messages.last().at(0).toString();
+    QVERIFY2(summary.contains(QStringLiteral("late:")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("early:")), qPrintable(summary));
+  }
+
   void settingsRestoreParameters() {
     {
       MainWindow first;

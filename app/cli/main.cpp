@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   evlf::cli::register_inspect(app, common);
   evlf::cli::register_train(app, common);
   evlf::cli::register_bundle(app, common);
+  evlf::cli::register_distill(app, common);
+  evlf::cli::register_main_job(app, common);
+  evlf::cli::register_sweep(app, common);
 
   evlf::add_log_callback([&common](evlf::LogLevel level, const std::string& line) {
     if (level == evlf::LogLevel::Debug && !common.verbose) return;

@@ -71,7 +71,9 @@ void train_autoencoder_command(TrainContext& context, const std::string& prompt_
 
   // Scaling factor and test PSNR.
   const double std = distill::latent_std(model, images.images.slice(0, 0, kScalingSampleCount), image_size);
-  const data::LabeledImages test = data::load_dataset(data::parse_dataset_spec(context.flags.dataset + ":test"));
+  const data::LabeledImages test = data::balanced_subset(
+      data::load_dataset(data::parse_dataset_spec(context.flags.dataset + ":test")),
+      train_value<int64_t>(context, "psnr_images", 0));
   const double psnr = distill::reconstruction_psnr(model, test.images, image_size, context.job);
   std::cout << "autoencoder: " << result.step << " steps, latent std " << std << ", test PSNR " << psnr << " dB over "
             << test.images.size(0) << " images\n";
@@ -86,7 +88,8 @@ void train_autoencoder_command(TrainContext& context, const std::string& prompt_
   spec.weights = manifest.folder / "autoencoder.safetensors";
   spec.config = distill::to_json(model_options);
   manifest.components[spec.role] = spec;
-  manifest.recipe["autoencoder"] = {{"options", json::parse(options.to_string())}, {"subset", context.flags.subset},
+  manifest.recipe["autoencoder"] = {{"options", json::parse(options.to_string())}, {"steps", options.steps},
+                                    {"subset", context.flags.subset},
                                     {"test_psnr_db", psnr}, {"test_images", test.images.size(0)},
                                     {"seconds", seconds_since(start)}};
   io::write_bundle_manifest(manifest);
@@ -174,7 +177,7 @@ void train_text_encoder_command(TrainContext& context) {
   spec.weights = manifest.folder / "text_encoder.safetensors";
   spec.config = distill::to_json(model_options);
   manifest.components[spec.role] = spec;
-  manifest.recipe["text_encoder"] = {{"options", json::parse(options.to_string())},
+  manifest.recipe["text_encoder"] = {{"options", json::parse(options.to_string())}, {"steps", options.steps},
                                      {"vocab_size", tokenizer->vocab_size()},
                                      {"prompt_retrieval_accuracy", result.retrieval_accuracy},
                                      {"seconds", seconds_since(start)}};

@@ -26,7 +26,7 @@ double cosine_learning_rate(const AutoencoderTrainOptions& options, int64_t step
 }  // namespace
 
 std::string AutoencoderTrainOptions::to_string() const {
-  return nlohmann::json{{"steps", steps},           {"batch_size", batch_size}, {"learning_rate", learning_rate},
+  return nlohmann::json{          {"batch_size", batch_size}, {"learning_rate", learning_rate},
                         {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"image_size", image_size},
                         {"seed", seed}}
       .dump();

@@ -85,7 +85,7 @@ double class_retrieval_accuracy(models::ClipTextEncoder& text_encoder, TextHead&
 }  // namespace
 
 std::string TextEncoderTrainOptions::to_string() const {
-  return nlohmann::json{{"steps", steps}, {"batch_size", batch_size}, {"learning_rate", learning_rate},
+  return nlohmann::json{{"batch_size", batch_size}, {"learning_rate", learning_rate},
                         {"weight_decay", weight_decay}, {"embed_dim", embed_dim}, {"image_size", image_size},
                         {"seed", seed}}
       .dump();

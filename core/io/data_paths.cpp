@@ -61,3 +61,16 @@ std::filesystem::path default_bundle_path() {
 }
 
 }  // namespace evlf::io
+
+namespace evlf::io {
+
+std::filesystem::path user_cache_folder() {
+  if (const char* dir = std::getenv("EVLF_CACHE_DIR"); dir != nullptr && *dir) return dir;
+  if (const char* dir = std::getenv("XDG_CACHE_HOME"); dir != nullptr && *dir) return std::filesystem::path(dir) / "evlf-studio";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home) {
+    return std::filesystem::path(home) / ".cache" / "evlf-studio";
+  }
+  return std::filesystem::temp_directory_path() / "evlf-studio-cache";
+}
+
+}  // namespace evlf::io

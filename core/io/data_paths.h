@@ -27,3 +27,12 @@ std::optional<std::filesystem::path> find_default_bundle();
 std::filesystem::path default_bundle_path();
 
 }  // namespace evlf::io
+
+namespace evlf::io {
+
+/// The per-user cache folder for latents and trained helper networks:
+/// $EVLF_CACHE_DIR, else $XDG_CACHE_HOME/evlf-studio, else ~/.cache/evlf-studio,
+/// else a folder under the system temporary directory. Not created here.
+std::filesystem::path user_cache_folder();
+
+}  // namespace evlf::io

@@ -13,7 +13,7 @@ packages=(
   # BLAS for LibTorch. Debian's LibTorch calls the system BLAS, which is the
   # slow reference implementation until OpenBLAS is installed. The OpenMP
   # variant shares LibTorch's OpenMP thread pool; the pthread variant starts
-  # its own threads. See packaging/BLAS.md for the measurement behind this choice.
+  # its own threads. packaging/BLAS.md has the measurement behind this choice.
   libopenblas0-openmp
   # GUI, plots, translations, tests
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh
 bash packaging/build.sh
-# TODO: run `evlf distill` + `evlf evaluate` on the embedded bundle once it ships.
-build/app/evlf info
+# IPC 10, late and early pipelines, the random-real baseline, 3 repeats of
+# ConvNet-3 for 300 epochs each; prints one table and writes build/main-job/.
+build/app/evlf main-job --out build/main-job "$@"

@@ -64,7 +64,7 @@ class TestLanguage : public QObject {
     const std::unique_ptr<QTranslator> translator = loadTranslator(QLocale(QLocale::Japanese, QLocale::Japan));
     QVERIFY(translator);
     QCOMPARE(translator->language(), QStringLiteral("ja_JP"));
-    QCOMPARE(translator->translate("MainWindow", "Ready"), QStringLiteral("準備完了"));
+    QCOMPARE(translator->translate("MainWindow", "Close EVLF Studio"), QStringLiteral("EVLF Studio を終了します"));
     QCOMPARE(translator->translate("ParameterPanel", "Fusion weight (α)"), QStringLiteral("融合重み (α)"));
   }
 

@@ -44,8 +44,8 @@ cv::Mat to_cell(const torch::Tensor& image) {
   return cell;
 }
 
-/// One row per grid point, one column per slot, with a text label per row.
-cv::Mat class_grid(const std::vector<GridPoint>& points, int64_t class_index, int64_t ipc) {
+/// Builds one row per grid point and one column per slot, with a text label per row.
+cv::Mat class_grid(const std::vector<GridPoint>& points, int64_t class_index) {
   std::vector<cv::Mat> rows;
   for (const GridPoint& point : points) {
     std::vector<cv::Mat> cells;
@@ -65,7 +65,6 @@ cv::Mat class_grid(const std::vector<GridPoint>& points, int64_t class_index, in
   }
   cv::Mat grid;
   cv::vconcat(rows, grid);
-  (void)ipc;
   return grid;
 }
 
@@ -141,7 +140,7 @@ void run_sweep(const SamplingFlags& flags, const std::string& weights_text, cons
         table << point.pipeline << ',' << point.fusion_weight << ',' << point.cfg << ',' << k << ",\""
               << bundle.manifest.dataset.class_names[k] << "\"," << nearest << ',' << diversity << '\n';
       }
-      cv::imwrite((staging / ("grid_" + folders[k] + ".png")).string(), class_grid(points, k, options.ipc));
+      cv::imwrite((staging / ("grid_" + folders[k] + ".png")).string(), class_grid(points, k));
     }
     io::write_text_atomically(staging / "table.csv", table.str());
     if (fs::exists(out)) fs::remove_all(out);

@@ -95,7 +95,7 @@ void train_autoencoder_command(TrainContext& context, const std::string& prompt_
   io::write_bundle_manifest(manifest);
 }
 
-/// Every caption the trainer can draw, for learning the BPE merges.
+/// Lists every caption the trainer can draw, as the corpus for learning the BPE merges.
 std::vector<std::string> caption_corpus(const std::vector<std::string>& class_names) {
   std::vector<std::string> corpus;
   const std::vector<std::string> tones = {"", "dark", "light"};

@@ -16,7 +16,7 @@ LabelledSet read_labelled_set(const fs::path& folder, const std::vector<std::str
   options.channels = static_cast<int>(channels);
   options.size = static_cast<int>(image_size);
   const data::ImageFolderSet set = data::read_image_folder(folder, options);
-  if (set.images.size(0) == 0) throw Error("training set '" + folder.string() + "' holds no readable image");
+  if (set.images.size(0) == 0) throw Error("training set '" + folder.string() + "' contains no readable image; check the folder has one sub-folder of PNG files per class");
 
   // Map folder labels to the test set's class order.
   std::vector<std::string> folder_names = set.class_names;

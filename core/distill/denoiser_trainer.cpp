@@ -168,6 +168,10 @@ std::string DenoiserTrainOptions::to_string() const {
   return out.str();
 }
 
+double ema_decay_at(double decay, int64_t step) {
+  return std::min(decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
+}
+
 bool is_fine_tune_parameter(const std::string& name) {
   for (const char* keyword : {"bias", "norm", "gamma", "y_embed"}) {
     if (name.find(keyword) != std::string::npos) return true;
@@ -286,7 +290,7 @@ DenoiserTrainResult train_denoiser(models::DiT model, models::DiT ema, const Den
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
-    update_ema(ema, model, options.ema_decay);
+    update_ema(ema, model, ema_decay_at(options.ema_decay, step));
 
     const double loss_value = terms.loss.mean().item<double>();
     if (!std::isfinite(loss_value)) {

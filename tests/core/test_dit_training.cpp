@@ -97,6 +97,34 @@ class TestDiTTraining : public QObject {
                                  std::to_string(unguided)).c_str());
   }
 
+  void emaDecayWarmsUp() {
+    QCOMPARE(evlf::distill::ema_decay_at(0.9999, 0), 0.1);
+    QCOMPARE(evlf::distill::ema_decay_at(0.9999, 90), 0.91);
+    QCOMPARE(evlf::distill::ema_decay_at(0.999, 1000000), 0.999);
+  }
+
+  // With DiT's default decay of 0.9999, a short run's EMA must follow the
+  // trained output layer instead of staying near its zero initialisation.
+  void shortRunEmaFollowsModel() {
+    torch::manual_seed(2);
+    const auto options = tiny_options();
+    const auto latents = torch::randn({16, 2, 4, 4});
+    const auto labels = torch::arange(16).remainder(2);
+    DiT model(options);
+    DiT ema = evlf::models::clone_dit(model);
+    evlf::distill::DenoiserTrainOptions train;
+    train.steps = 60;
+    train.batch_size = 8;
+    train.learning_rate = 2e-3;
+    evlf::distill::train_denoiser(model, ema, {latents, labels, {}}, train);
+
+    const auto trained = model->state().at("final_layer.linear.weight");
+    const auto averaged = ema->state().at("final_layer.linear.weight");
+    const double ratio = averaged.norm().item<double>() / trained.norm().item<double>();
+    qInfo("EMA output layer norm / model output layer norm: %.3f", ratio);
+    QVERIFY2(ratio > 0.8, ("EMA output layer is " + std::to_string(ratio) + " of the model's").c_str());
+  }
+
   void fineTuneTrainsOnlySelectedParameters() {
     torch::manual_seed(1);
     const auto options = tiny_options();

@@ -46,6 +46,7 @@ void TerminalProgress::operator()(const ProgressEvent& event) {
     finish();
     last_stage_ = event.stage;
     stage_start_ = now;
+    stage_first_step_ = event.step;
   }
   const bool last = event.total > 0 && event.step >= event.total;
   const auto interval = tty_ ? std::chrono::duration_cast<std::chrono::milliseconds>(kTerminalInterval)
@@ -63,8 +64,10 @@ void TerminalProgress::operator()(const ProgressEvent& event) {
       line << '[' << std::string(filled, '#') << std::string(kBarWidth - filled, '.') << "] ";
     }
     line << event.step << '/' << event.total << ' ' << std::fixed << std::setprecision(0) << fraction * 100 << "% ";
-    if (event.step > 0) {
-      const double remaining = elapsed / double(event.step) * double(event.total - event.step);
+    // A resumed run starts at a later step; its rate counts only steps run here.
+    const int64_t done_here = event.step - stage_first_step_;
+    if (done_here > 0) {
+      const double remaining = elapsed / double(done_here) * double(event.total - event.step);
       line << format_duration(elapsed) << " elapsed, " << format_duration(remaining) << " left";
     }
   } else {

@@ -26,6 +26,7 @@ class TerminalProgress {
   std::string last_stage_;
   std::chrono::steady_clock::time_point last_print_{};
   std::chrono::steady_clock::time_point stage_start_{};
+  int64_t stage_first_step_ = 0;  // step of the stage's first event
 };
 
 /// Returns a ProgressCallback that forwards to `progress`.

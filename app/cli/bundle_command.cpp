@@ -3,6 +3,7 @@
 
 #include "app/cli/commands.h"
 #include "core/distill/bundle.h"
+#include "core/distill/bundle_classifier.h"
 #include "core/runtime/device.h"
 
 namespace evlf::cli {
@@ -12,6 +13,7 @@ void register_train(CLI::App& app, CommonOptions& common) {
   train->require_subcommand(1);
   register_train_encoders(*train, common);
   register_train_diffusion(*train, common);
+  register_train_classifier(*train, common);
 }
 
 void register_bundle(CLI::App& app, CommonOptions& common) {
@@ -25,7 +27,14 @@ void register_bundle(CLI::App& app, CommonOptions& common) {
   check->callback([&common, path, device] {
     apply_common(common);
     const distill::LoadedBundle loaded = distill::load_bundle(*path, choose_device(*device));
-    std::cout << distill::bundle_summary(loaded) << "bundle OK\n";
+    std::cout << distill::bundle_summary(loaded);
+    const auto classifier = distill::load_bundle_classifier(loaded.manifest, loaded.device);
+    if (classifier) {
+      std::cout << "  classifier: " << classifier->options.model.to_string() << '\n';
+    } else {
+      std::cout << "  classifier: none (evlf quality needs one: evlf train classifier)\n";
+    }
+    std::cout << "bundle OK\n";
   });
 }
 

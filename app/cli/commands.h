@@ -20,9 +20,11 @@ void register_inspect(CLI::App& app, CommonOptions& common);
 void register_train(CLI::App& app, CommonOptions& common);
 void register_train_encoders(CLI::App& train, CommonOptions& common);
 void register_train_diffusion(CLI::App& train, CommonOptions& common);
+void register_train_classifier(CLI::App& train, CommonOptions& common);
 void register_bundle(CLI::App& app, CommonOptions& common);
 void register_distill(CLI::App& app, CommonOptions& common);
 void register_main_job(CLI::App& app, CommonOptions& common);
 void register_sweep(CLI::App& app, CommonOptions& common);
+void register_quality(CLI::App& app, CommonOptions& common);
 
 }  // namespace evlf::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   evlf::cli::register_distill(app, common);
   evlf::cli::register_main_job(app, common);
   evlf::cli::register_sweep(app, common);
+  evlf::cli::register_quality(app, common);
 
   evlf::add_log_callback([&common](evlf::LogLevel level, const std::string& line) {
     if (level == evlf::LogLevel::Debug && !common.verbose) return;

@@ -11,6 +11,7 @@
 #include "app/cli/interrupt.h"
 #include "app/cli/terminal_progress.h"
 #include "core/data/dataset.h"
+#include "core/distill/bundle_classifier.h"
 #include "core/eval/set_evaluation.h"
 #include "core/io/atomic_file.h"
 #include "core/runtime/error.h"
@@ -70,12 +71,23 @@ void run_main_job(const SamplingFlags& sampling, const EvaluationFlags& evaluati
   const fs::path random_real = write_random_real(sampling.dataset, sampling.ipc, sampling.settings.seed, out / "random-real", job);
   const double generation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  // Feature network for coverage, trained on real images disjoint from the reference.
+  // Feature network for coverage: the bundle's reference classifier with
+  // held-out test images as the reference, or else a ConvNet-3 trained here
+  // on real images disjoint from the reference.
   const data::LabeledImages train = data::load_dataset(data::parse_dataset_spec(sampling.dataset));
   const data::LabeledImages test = data::load_dataset(data::parse_dataset_spec(evaluation.test, data::Split::Test));
-  const eval::FeatureSpace space = eval::build_feature_space(train, test, flags.feature_train_images,
-                                                             flags.feature_reference_images, flags.feature_epochs,
-                                                             evaluation.seed, job);
+  const auto classifier =
+      distill::load_bundle_classifier(io::read_bundle_manifest(bundle_path(sampling.bundle)), torch::kCPU);
+  const eval::FeatureSpace space =
+      classifier ? eval::feature_space_from_network(
+                       classifier->network, classifier->options,
+                       data::balanced_subset(test, flags.feature_reference_images).images, {test.images, test.labels})
+                 : eval::build_feature_space(train, test, flags.feature_train_images, flags.feature_reference_images,
+                                             flags.feature_epochs, evaluation.seed, job);
+  const std::string feature_network =
+      classifier ? "the bundle's classifier, " + classifier->options.model.to_string() + ", against " +
+                       std::to_string(flags.feature_reference_images) + " test images"
+                 : "ConvNet-3 trained here on " + std::to_string(flags.feature_train_images) + " real images";
 
   // Accuracy and coverage of each set.
   std::vector<SetRow> rows;
@@ -96,10 +108,9 @@ void run_main_job(const SamplingFlags& sampling, const EvaluationFlags& evaluati
 
   // Report.
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::string table = results_table(rows, sampling, evaluation);
-  std::cout << "\n" << table << "coverage feature network: ConvNet-3 on " << flags.feature_train_images
-            << " real images, test accuracy " << percent(space.test_accuracy) << " %\n"
-            << "generation " << std::fixed << std::setprecision(0) << generation_seconds << " s, total " << seconds
+  const std::string table = results_table(rows, sampling, evaluation) + "coverage feature network: " +
+                            feature_network + "; its test accuracy " + percent(space.test_accuracy) + " %\n";
+  std::cout << "\n" << table << "generation " << std::fixed << std::setprecision(0) << generation_seconds << " s, total " << seconds
             << " s\n";
   json results = {{"sampling", sampling.settings.to_json()}, {"ipc", sampling.ipc},
                   {"seconds", seconds}, {"generation_seconds", generation_seconds},

@@ -20,7 +20,7 @@ void add_train_flags(CLI::App* command, TrainFlags& flags) {
   command->add_option("--dataset", flags.dataset, "Training data: fashion-mnist or an ImageFolder path");
   command->add_option("--subset", flags.subset, "Use a class-balanced subset of this many training images (0 = all)")
       ->check(CLI::NonNegativeNumber);
-  command->add_option("--steps", flags.steps, "Optimizer steps (epochs for fusion); overrides the config")
+  command->add_option("--steps", flags.steps, "Optimizer steps (epochs for fusion and classifier); overrides the config")
       ->check(CLI::NonNegativeNumber);
   command->add_option("--batch-size", flags.batch_size, "Samples per step; overrides the config")->check(CLI::PositiveNumber);
   command->add_option("--lr", flags.learning_rate, "Learning rate; overrides the config")->check(CLI::PositiveNumber);
@@ -51,7 +51,8 @@ TrainContext make_train_context(const std::string& name, const TrainFlags& flags
     if (config.contains("model")) context.model = config["model"];
     if (config.contains("train")) context.train = config["train"];
   }
-  if (flags.steps >= 0) context.train[name == "fusion" ? "epochs" : "steps"] = flags.steps;
+  const bool counts_epochs = name == "fusion" || name == "classifier";
+  if (flags.steps >= 0) context.train[counts_epochs ? "epochs" : "steps"] = flags.steps;
   if (flags.batch_size > 0) context.train["batch_size"] = flags.batch_size;
   if (flags.learning_rate > 0) context.train["learning_rate"] = flags.learning_rate;
   if (flags.seed >= 0) context.train["seed"] = flags.seed;

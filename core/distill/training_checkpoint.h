@@ -1,6 +1,6 @@
 // Checkpoints of a training run as one safetensors file: the trained
-// modules' parameters and buffers, the AdamW moments, the step, and
-// metadata that identifies the run's settings.
+// modules' parameters and buffers, the AdamW moments or SGD momentum, the
+// step, and metadata that identifies the run's settings.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,16 @@ void save_training_checkpoint(const std::filesystem::path& path, const std::vect
 /// (naming both) or misses a tensor.
 int64_t load_training_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointModule>& modules,
                                  torch::optim::AdamW& optimizer, const std::string& settings);
+
+/// The same for SGD (momentum buffers). `extras` are further tensors of the
+/// run (a generator state, say) stored under "extra." + name; on load, each
+/// name already in `*extras` is read back.
+void save_training_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointModule>& modules,
+                              torch::optim::SGD& optimizer, int64_t step, const std::string& settings,
+                              const std::map<std::string, torch::Tensor>& extras = {});
+int64_t load_training_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointModule>& modules,
+                                 torch::optim::SGD& optimizer, const std::string& settings,
+                                 std::map<std::string, torch::Tensor>* extras = nullptr);
 
 /// A generator seeded from (seed, stream, index), for draws that must repeat
 /// after a resume (batch order, posterior noise, dropout).

@@ -68,6 +68,16 @@ FeatureSpace build_feature_space(const data::LabeledImages& train, const data::L
   return space;
 }
 
+FeatureSpace feature_space_from_network(std::shared_ptr<ClassifierImpl> network, const TrainOptions& options,
+                                        const torch::Tensor& reference_images, const LabelledSet& test) {
+  FeatureSpace space;
+  space.network = std::move(network);
+  space.options = options;
+  space.test_accuracy = test_accuracy(*space.network, test, options);
+  space.real_features = extract_features(*space.network, reference_images, options);
+  return space;
+}
+
 Prdc set_prdc(const FeatureSpace& space, const LabelledSet& set, int64_t k) {
   const torch::Tensor features = extract_features(*space.network, set.images, space.options);
   return compute_prdc(space.real_features, features, std::min<int64_t>(k, features.size(0) - 1));

@@ -34,6 +34,12 @@ FeatureSpace build_feature_space(const data::LabeledImages& train, const data::L
                                  int64_t real_train_count, int64_t real_reference_count, int64_t epochs, uint64_t seed,
                                  const JobControl& job = {});
 
+/// A feature space from an already trained network (a bundle's reference
+/// classifier): embeds `reference_images` [N, C, H, W] as the real reference
+/// and measures the network's accuracy on `test`.
+FeatureSpace feature_space_from_network(std::shared_ptr<ClassifierImpl> network, const TrainOptions& options,
+                                        const torch::Tensor& reference_images, const LabelledSet& test);
+
 /// PRDC of `set` against the feature space's real reference.
 Prdc set_prdc(const FeatureSpace& space, const LabelledSet& set, int64_t k = 5);
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/distill/training_checkpoint.h"
 #include "core/runtime/error.h"
 #include "core/runtime/log.h"
 
@@ -14,6 +15,7 @@ namespace evlf::eval {
 namespace {
 
 constexpr const char* kStage = "train classifier";
+constexpr const char* kBatchStage = "train classifier batches";
 
 void check_set(const LabelledSet& set, const TrainOptions& options, const std::string& name) {
   if (!set.images.defined() || set.images.dim() != 4) {
@@ -48,18 +50,17 @@ torch::Tensor channel_stat(const std::vector<double>& values, int64_t channels, 
   return torch::tensor(expanded).view({1, channels, 1, 1});
 }
 
-/// Images in [0, 1] (uint8 is divided by 255), normalised: [N, C, H, W] float.
-torch::Tensor normalise(const torch::Tensor& images, const TrainOptions& options) {
-  const int64_t channels = images.size(1);
-  torch::Tensor x = images.scalar_type() == torch::kUInt8 ? images.to(torch::kFloat) / 255.0 : images.to(torch::kFloat);
-  return (x - channel_stat(options.mean, channels, "mean")) / channel_stat(options.std, channels, "std");
-}
-
 void set_learning_rate(torch::optim::SGD& optimizer, double rate) {
   for (auto& group : optimizer.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(rate);
 }
 
 }  // namespace
+
+torch::Tensor normalise_images(const torch::Tensor& images, const TrainOptions& options) {
+  const int64_t channels = images.size(1);
+  torch::Tensor x = images.scalar_type() == torch::kUInt8 ? images.to(torch::kFloat) / 255.0 : images.to(torch::kFloat);
+  return (x - channel_stat(options.mean, channels, "mean")) / channel_stat(options.std, channels, "std");
+}
 
 TrainOptions TrainOptions::FashionMnist() { return TrainOptions{}; }
 
@@ -90,7 +91,7 @@ TrainResult train_classifier(const LabelledSet& train, const LabelledSet& test, 
   std::shared_ptr<ClassifierImpl> model = make_classifier(options.model);
   model->train();
 
-  const torch::Tensor x_train = normalise(train.images, options);  // [N, C, H, W]
+  const torch::Tensor x_train = normalise_images(train.images, options);  // [N, C, H, W]
   const torch::Tensor y_train = train.labels.to(torch::kLong);       // [N]
   const int64_t n = x_train.size(0);
 
@@ -99,9 +100,22 @@ TrainResult train_classifier(const LabelledSet& train, const LabelledSet& test, 
                                                        .weight_decay(options.weight_decay));
   const int64_t decay_epoch = options.epochs / 2;
 
+  // Resume: weights, momentum, the generator and the epoch count.
+  const std::vector<distill::CheckpointModule> modules = {{"model.", model.get()}};
+  const std::string settings = options.to_string() + "; " + std::to_string(n) + " training images";
+  int64_t first_epoch = 0;
+  if (!options.checkpoint_path.empty() && std::filesystem::exists(options.checkpoint_path)) {
+    std::map<std::string, torch::Tensor> extras = {{"generator", torch::Tensor()}};
+    first_epoch = distill::load_training_checkpoint(options.checkpoint_path, modules, optimizer, settings, &extras);
+    generator.set_state(extras.at("generator"));
+    logger()->info("resumed classifier training from '{}' after epoch {}", options.checkpoint_path.string(),
+                   first_epoch);
+  }
+  const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+
   TrainResult result;
-  for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
-    if (epoch == decay_epoch) set_learning_rate(optimizer, options.learning_rate * 0.1);
+  for (int64_t epoch = first_epoch; epoch < options.epochs; ++epoch) {
+    if (epoch >= decay_epoch) set_learning_rate(optimizer, options.learning_rate * 0.1);
 
     const torch::Tensor order = torch::randperm(n, generator, torch::kLong);
     double loss_sum = 0.0;
@@ -121,12 +135,20 @@ TrainResult train_classifier(const LabelledSet& train, const LabelledSet& test, 
 
       loss_sum += loss.item<double>() * static_cast<double>(index.size(0));
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      if (options.report_batches) {
+        control.report({kBatchStage, epoch * batches + start / options.batch_size + 1, options.epochs * batches,
+                        {{"loss", loss.item<double>()}}, ""});
+      }
     }
     result.final_loss = loss_sum / static_cast<double>(n);
     result.train_accuracy = static_cast<double>(correct) / static_cast<double>(n);
     if (!std::isfinite(result.final_loss)) {
       throw Error("classifier training diverged at epoch " + std::to_string(epoch + 1) +
                   " (loss is not finite); lower the learning rate or check the images for NaN");
+    }
+    if (!options.checkpoint_path.empty()) {
+      distill::save_training_checkpoint(options.checkpoint_path, modules, optimizer, epoch + 1, settings,
+                                        {{"generator", generator.get_state()}});
     }
     control.report({kStage, epoch + 1, options.epochs,
                     {{"loss", result.final_loss}, {"train accuracy", result.train_accuracy}}, ""});
@@ -148,7 +170,7 @@ double test_accuracy(ClassifierImpl& model, const LabelledSet& test, const Train
   const int64_t n = test.images.size(0);
   for (int64_t start = 0; start < n; start += options.test_batch_size) {
     const int64_t end = std::min(start + options.test_batch_size, n);
-    const torch::Tensor x = normalise(test.images.slice(0, start, end), options);  // [B, C, H, W]
+    const torch::Tensor x = normalise_images(test.images.slice(0, start, end), options);  // [B, C, H, W]
     const torch::Tensor y = test.labels.slice(0, start, end).to(torch::kLong);
     correct += model.forward(x).argmax(1).eq(y).sum().item<int64_t>();
   }
@@ -166,7 +188,7 @@ torch::Tensor extract_features(ClassifierImpl& model, const torch::Tensor& image
   model.eval();
   std::vector<torch::Tensor> chunks;
   for (int64_t start = 0; start < images.size(0); start += options.test_batch_size) {
-    const torch::Tensor x = normalise(images.slice(0, start, start + options.test_batch_size), options);
+    const torch::Tensor x = normalise_images(images.slice(0, start, start + options.test_batch_size), options);
     chunks.push_back(model.features(x));  // [B, F]
   }
   model.train(was_training);

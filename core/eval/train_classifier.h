@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ struct TrainOptions {
   bool dsa = false;                 // train with DSA augmentation
   DsaOptions dsa_options;           // DSA strengths, used when dsa is true
   uint64_t seed = 0;                // network initialisation, shuffling and augmentation
+  std::filesystem::path checkpoint_path;  // when set: written after every epoch, resumed from when present
+  bool report_batches = false;      // also report progress after every batch (for large sets)
 
   /// The DC/DSA hard-label recipe for Fashion-MNIST (28x28 grey, 10 classes).
   static TrainOptions FashionMnist();
@@ -59,13 +62,20 @@ struct TrainResult {
 
 /// Trains `options.model` from scratch on `train` and tests it on `test`.
 /// Reports one ProgressEvent per epoch (stage "train classifier", metrics
-/// "loss" and "train accuracy") and checks `control` every batch, throwing
-/// CancelledError when cancelled. Seeds LibTorch's global generator with
+/// "loss" and "train accuracy"; with `report_batches`, also one per batch
+/// under "train classifier batches") and checks `control` every batch,
+/// throwing CancelledError when cancelled. With a checkpoint path, a run
+/// that finds a checkpoint of the same settings continues after its last
+/// epoch exactly as the uninterrupted run would. Seeds LibTorch's global generator with
 /// `options.seed` to initialise the network. Throws evlf::Error on shape,
 /// label or option errors.
 /// Ported from the DC code (`utils.py`, `evaluate_synset` and `epoch`).
 TrainResult train_classifier(const LabelledSet& train, const LabelledSet& test, const TrainOptions& options,
                              const JobControl& control = {});
+
+/// Normalises images in [0, 1] (uint8 is divided by 255) with the options'
+/// per-channel mean and std: returns [N, C, H, W] float.
+torch::Tensor normalise_images(const torch::Tensor& images, const TrainOptions& options);
 
 /// Accuracy of `model` on `test`, normalised with `options.mean`/`options.std`.
 double test_accuracy(ClassifierImpl& model, const LabelledSet& test, const TrainOptions& options);

@@ -19,10 +19,11 @@ namespace {
 const std::map<std::string, std::vector<std::string>> kRoleArchitectures = {
     {"autoencoder", {"autoencoder_kl"}}, {"text_encoder", {"clip_text"}}, {"tokenizer", {"clip_bpe"}},
     {"denoiser_late", {"dit"}},          {"denoiser_early", {"dit"}},    {"fusion", {"evlf_fusion"}},
+    {"classifier", {"convnet"}},
 };
 const std::map<std::string, std::vector<std::string>> kArchitectureLayouts = {
     {"autoencoder_kl", {"diffusers"}}, {"clip_text", {"hf_clip"}}, {"clip_bpe", {"hf", "openai"}},
-    {"dit", {"dit"}},                  {"evlf_fusion", {"evlf"}},
+    {"dit", {"dit"}},                  {"evlf_fusion", {"evlf"}},     {"convnet", {"dc"}},
 };
 
 std::string join(const std::vector<std::string>& items) {

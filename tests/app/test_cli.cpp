@@ -89,6 +89,7 @@ class TestCli : public QObject {
     write_json(m_dir / "fusion.json", {{"model", {{"embed_dim", 32}, {"num_heads", 2}, {"num_layers", 1}}},
                                        {"train", {{"epochs", 1}, {"batch_size", 16}}}});
     write_json(m_dir / "finetune.json", {{"train", {{"steps", 2}, {"batch_size", 8}}}});
+    write_json(m_dir / "classifier.json", {{"model", {{"width", 8}}}, {"train", {{"epochs", 2}, {"batch_size", 64}}}});
   }
 
   void cleanupTestCase() { fs::remove_all(m_dir); }
@@ -105,14 +106,33 @@ class TestCli : public QObject {
     if (!m_haveData) QSKIP("Fashion-MNIST not found; install the Debian package dataset-fashion-mnist");
     for (const auto& [command, config] : std::vector<std::pair<QString, QString>>{
              {"autoencoder", "autoencoder.json"}, {"text-encoder", "text-encoder.json"}, {"denoiser", "denoiser.json"},
-             {"fusion", "fusion.json"}, {"finetune-denoiser", "finetune.json"}}) {
+             {"fusion", "fusion.json"}, {"finetune-denoiser", "finetune.json"}, {"classifier", "classifier.json"}}) {
       const Run result = run(train(command, config));
       QVERIFY2(result.exit_code == 0, qPrintable(command + ": " + result.output));
     }
     const Run check = run({"bundle", "check", QString::fromStdString(m_bundle.string())});
     QVERIFY2(check.exit_code == 0, qPrintable(check.output));
     QVERIFY2(check.output.contains("bundle OK"), qPrintable(check.output));
+    QVERIFY2(check.output.contains("classifier: ConvNet"), qPrintable(check.output));
     QVERIFY(fs::exists(m_bundle / "metrics" / "denoiser.jsonl"));
+  }
+
+  void qualityJudgesBothPipelines() {
+    if (!m_haveData) QSKIP("Fashion-MNIST not found");
+    const fs::path out = m_dir / "quality";
+    const Run result = run({"quality", "--bundle", QString::fromStdString(m_bundle.string()), "--ipc", "6", "--steps",
+                            "3", "--stop-t", "1", "--out", QString::fromStdString(out.string())});
+    QVERIFY2(result.exit_code == 0, qPrintable(result.output));
+    QVERIFY2(result.output.contains("classifier accuracy"), qPrintable(result.output));
+    QVERIFY2(result.output.contains("reconstruction PSNR"), qPrintable(result.output));
+    std::ifstream in(out / "quality.json");
+    const nlohmann::json report = nlohmann::json::parse(in);
+    QCOMPARE(report["sets"].size(), std::size_t(3));
+    for (const auto& set : report["sets"]) {
+      QCOMPARE(set["class_coverage"].size(), std::size_t(10));
+      QVERIFY(set["accuracy"].get<double>() >= 0.0 && set["accuracy"].get<double>() <= 1.0);
+    }
+    QVERIFY(fs::exists(out / "samples" / "early" / "manifest.json"));
   }
 
   void trainingResumesFromCheckpoint() {

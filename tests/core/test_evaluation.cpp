@@ -13,10 +13,12 @@
 #include "core/eval/dsa_augment.h"
 #include "core/eval/metrics.h"
 #include "core/eval/train_classifier.h"
+#include "core/models/state_dict.h"
 #include "core/runtime/error.h"
 #include "tests/support/test_support.h"
 
 using namespace evlf::eval;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -113,6 +115,36 @@ class TestEvaluation : public QObject {
     QVERIFY(result.model != nullptr);
     QCOMPARE(extract_features(*result.model, test.images, options).sizes().vec(),
              (std::vector<int64_t>{100, result.model->feature_dim()}));
+  }
+
+  // Cancelled after epoch 2 of 4 and run again, training ends with the
+  // weights of an uninterrupted run.
+  void classifierResumesExactly() {
+    const LabelledSet train = halves(32, 8, 1), test = halves(20, 8, 2);
+    const fs::path dir = evlf::test::make_temp_dir("evlf-classifier-resume");
+    TrainOptions options;
+    options.model = ClassifierOptions::ConvNet3(1, 8, 2);
+    options.model.width = 8;
+    options.epochs = 4;
+    options.batch_size = 8;
+    options.mean = {0.5};
+    options.std = {0.3};
+    const TrainResult whole = train_classifier(train, test, options);
+
+    options.checkpoint_path = dir / "classifier.safetensors";
+    evlf::JobControl control;
+    control.on_progress = [&control](const evlf::ProgressEvent& event) {
+      if (event.step == 2) control.cancel.cancel();
+    };
+    QVERIFY_THROWS_EXCEPTION(evlf::CancelledError, train_classifier(train, test, options, control));
+    QVERIFY(fs::exists(options.checkpoint_path));
+    const TrainResult resumed = train_classifier(train, test, options);
+
+    const auto expected = evlf::models::state_dict(*whole.model);
+    for (const auto& [name, tensor] : evlf::models::state_dict(*resumed.model)) {
+      QVERIFY2(torch::allclose(tensor, expected.at(name), 1e-5, 1e-6), name.c_str());
+    }
+    fs::remove_all(dir);
   }
 
   void evaluateSetEndToEnd() {

@@ -29,6 +29,7 @@ run_stage text-encoder
 run_stage denoiser
 run_stage fusion
 run_stage finetune-denoiser
+run_stage classifier
 "$evlf" bundle check "$work"
 
 # Ship the bundle without checkpoints and latent caches.

@@ -1,8 +1,11 @@
 #include "widgets/CompareView.h"
 
+#include <algorithm>
+
 #include <QGridLayout>
 #include <QLabel>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QVBoxLayout>
 
 #include "widgets/ImageTile.h"
@@ -10,6 +13,8 @@
 namespace {
 
 constexpr int kHeaderRow = 0;
+// Height of a tile's caption and margins beyond the image, before the first layout gives the real pitch.
+constexpr int kCaptionAllowance = 40;
 
 QLabel* makeHeader(const QString& text, QWidget* parent) {
   auto* label = new QLabel(text, parent);
@@ -78,6 +83,20 @@ void CompareView::setRows(const QVector<CompareRow>& rows) {
     showRow(i);
   }
   m_grid->setRowStretch(kHeaderRow + 1 + m_rows.size(), 1);
+}
+
+QPair<int, int> CompareView::visibleRowRange() const {
+  if (m_rows.isEmpty()) return {0, 0};
+
+  // Row pitch from a laid-out tile, or from the image side before the first layout.
+  int pitch = m_imageSide + kCaptionAllowance;
+  if (!m_rowWidgets.isEmpty() && m_rowWidgets[0].late != nullptr && m_rowWidgets[0].late->height() > 0) {
+    pitch = m_rowWidgets[0].late->height() + std::max(0, m_grid->verticalSpacing());
+  }
+
+  const int first = std::clamp(m_scrollArea->verticalScrollBar()->value() / pitch, 0, int(m_rows.size()) - 1);
+  const int count = m_scrollArea->viewport()->height() / pitch + 1;
+  return {first, std::min(count, int(m_rows.size()) - first)};
 }
 
 void CompareView::updateRow(int index, const CompareRow& row) {

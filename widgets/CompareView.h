@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QPair>
 #include <QVector>
 #include <QWidget>
 
@@ -34,6 +35,9 @@ class CompareView : public QWidget {
   void setStale(bool stale);
   bool isStale() const { return m_stale; }
   bool isRowStale(int index) const;
+
+  /// Returns the first row in the viewport and how many rows fit in it (a partly shown row counts).
+  QPair<int, int> visibleRowRange() const;
 
   /// Sets the side of every image in logical pixels.
   void setImageSide(int side);

@@ -167,7 +167,10 @@ void StudioController::submitCompare() {
   if (!hasBundle() || m_views.compare == nullptr) return;
   m_views.compare->setStale(true);
   auto engine = m_engine;
-  const StudioRequest request = m_request;
+  StudioRequest request = m_request;
+  const QPair<int, int> visible = m_views.compare->visibleRowRange();
+  request.firstVisibleRow = visible.first;
+  request.visibleRows = visible.second;
   const QVector<CompareRow> layout = compareLayout();
   submit(QStringLiteral("compare"), [this, engine, request, layout](const evlf::JobControl& job, int id) {
     auto onRows = [this, id, layout](int firstRow, const QVector<CompareRow>& rows) {
@@ -212,8 +215,10 @@ void StudioController::applyCompareRows(int id, const QVector<CompareRow>& layou
       m_views.compare->setStale(true);
     }
     if (m_latencyPending) {
-      evlf::logger()->info("compare view: first {} rows updated {:.0f} ms after the parameter change", rows.size(),
-                           static_cast<double>(m_sinceChange.nsecsElapsed()) / 1e6);
+      const double milliseconds = static_cast<double>(m_sinceChange.nsecsElapsed()) / 1e6;
+      evlf::logger()->info("compare view: first {} rows (those on screen) updated {:.0f} ms after the parameter change",
+                           rows.size(), milliseconds);
+      Q_EMIT compareVisibleLatencyMeasured(milliseconds);
     }
   }
   for (int i = 0; i < rows.size(); ++i) m_views.compare->updateRow(firstRow + i, rows[i]);

@@ -90,6 +90,8 @@ class StudioController : public QObject {
   void exportFinished(const QString& folder, int images);
   /// Emitted with the time from the parameter change to the refreshed compare view, in milliseconds.
   void compareLatencyMeasured(double milliseconds);
+  /// The rows on screen arrived, `milliseconds` after the parameter change.
+  void compareVisibleLatencyMeasured(double milliseconds);
 
  private:
   void submitView(View view);

@@ -14,6 +14,8 @@ struct StudioRequest {
   SamplingParameters parameters;
   QVector<int> classes;                  ///< Selected class indices, in ascending order.
   int slots = 2;                         ///< Samples per class in the compare view.
+  int firstVisibleRow = 0;               ///< First compare row on screen; those rows are generated first.
+  int visibleRows = 0;                   ///< Compare rows on screen; 0 = unknown, the first class goes first.
   int focusClass = 0;                    ///< Class traced by the attention and timeline views.
   int focusSlot = 0;                     ///< Slot traced by the attention and timeline views.
   QString dataset = QStringLiteral("fashion-mnist");  ///< Dataset specification of the real images.

@@ -284,19 +284,29 @@ class TestStudio : public QObject {
     window.show();
     QSignalSpy updated(window.controller(), &StudioController::viewUpdated);
     QSignalSpy latency(window.controller(), &StudioController::compareLatencyMeasured);
+    QSignalSpy visibleLatency(window.controller(), &StudioController::compareVisibleLatencyMeasured);
     window.openBundle(bundle);
     QVERIFY(waitForView(updated, QStringLiteral("compare")));
     const int rows = static_cast<int>(window.compareView()->rows().size());
+    // Three fusion-weight edits (only the early pipeline resamples), then two CFG edits (both resample).
+    const QStringList edits = {"fusion weight", "fusion weight", "fusion weight", "CFG scale", "CFG scale"};
     for (double weight : {0.8, 0.6, 0.4}) {
       updated.clear();
       window.parameterPanel()->fusionWeightEditor()->spinBox()->setValue(weight);
       QVERIFY(waitForView(updated, QStringLiteral("compare")));
     }
-    for (const QList<QVariant>& arguments : latency) {
-      qInfo("compare view: %d rows updated %.0f ms after the fusion-weight edit", rows, arguments.at(0).toDouble());
+    for (double scale : {3.0, 2.0}) {
+      updated.clear();
+      window.parameterPanel()->cfgScaleEditor()->spinBox()->setValue(scale);
+      QVERIFY(waitForView(updated, QStringLiteral("compare")));
     }
     evlf::remove_log_callback(logId);
-    QCOMPARE(latency.count(), 3);
+    QCOMPARE(visibleLatency.count(), edits.size());
+    QCOMPARE(latency.count(), edits.size());
+    for (int i = 0; i < edits.size(); ++i) {
+      qInfo("compare view, %s edit: rows on screen after %.0f ms, all %d rows after %.0f ms", qPrintable(edits[i]),
+            visibleLatency.at(i).at(0).toDouble(), rows, latency.at(i).at(0).toDouble());
+    }
     qputenv("EVLF_FASHION_MNIST_DIR", tinyData);
   }
 };

@@ -13,6 +13,7 @@
 #include "app/gui/EngineConversions.h"
 #include "core/data/dataset.h"
 #include "core/distill/bundle.h"
+#include "core/distill/bundle_classifier.h"
 #include "core/distill/pipeline.h"
 #include "core/eval/metrics.h"
 #include "core/eval/train_classifier.h"
@@ -41,10 +42,12 @@ namespace {
 constexpr int64_t kRealImagesPerClass = 400;
 // Real latents per class in the PCA scatter.
 constexpr int64_t kPcaRealPerClass = 200;
-// Over-correction classifier: a ConvNet-3 trained briefly on the real subset.
+// Over-correction classifier when the bundle ships none: a ConvNet-3 trained briefly on the real subset.
 constexpr int64_t kClassifierEpochs = 3;
 constexpr int64_t kClassifierBatch = 128;
 constexpr int64_t kClassifierTestImages = 1000;
+// Cached untraced samples; the cache is emptied when it grows past this count.
+constexpr std::size_t kSampleCacheLimit = 4096;
 // Repeats of the downstream evaluation behind Run > Evaluate sets.
 constexpr int kEvaluationRepeats = 1;
 
@@ -139,6 +142,10 @@ struct StudioEngine::State {
 
   std::map<std::string, ClassModes> modes;  // by pipeline, k, seed, weight and class
 
+  // Untraced samples by pipeline, the settings that pipeline depends on, k, class and slot. The late
+  // pipeline ignores the fusion weight, so moving that slider regenerates only the early samples.
+  std::map<std::string, GeneratedSample> samples;
+
   std::string traceKey;
   std::vector<GeneratedSample> traced;  // late, early
 
@@ -197,6 +204,7 @@ void StudioEngine::State::ensureRealSet(const std::string& spec, const JobContro
   realPixels = flatPixels(real.images);
   datasetSpec = spec;
   modes.clear();
+  samples.clear();
   classifier.reset();
 }
 
@@ -232,12 +240,33 @@ std::vector<ClassModes> StudioEngine::State::modesFor(PipelineKind kind, const s
 std::vector<GeneratedSample> StudioEngine::State::generate(PipelineKind kind, const std::vector<SampleRequest>& requests,
                                                            int64_t k, const SamplingSettings& settings,
                                                            const JobControl& job) {
-  std::set<int64_t> unique;
-  for (const SampleRequest& r : requests) unique.insert(r.class_index);
-  const std::vector<int64_t> classes(unique.begin(), unique.end());
-  const std::vector<ClassModes> classModes = modesFor(kind, classes, k, settings, job);
-  return evlf::distill::generate_samples(loaded(), prompts, kind, classModes, requests, settings, job, imageHeight(),
-                                         imageWidth());
+  // Cached samples first; only the missing ones are generated.
+  json relevant = settings.to_json();
+  if (kind == PipelineKind::Late) relevant.erase("fusion_weight");
+  const std::string prefix = evlf::distill::pipeline_name(kind) + "|" + relevant.dump() + "|" + std::to_string(k) + "|";
+  auto keyOf = [&prefix](const SampleRequest& r) {
+    return prefix + std::to_string(r.class_index) + "|" + std::to_string(r.slot);
+  };
+  std::vector<SampleRequest> missing;
+  for (const SampleRequest& r : requests) {
+    if (settings.trace || samples.count(keyOf(r)) == 0) missing.push_back(r);
+  }
+
+  if (!missing.empty()) {
+    std::set<int64_t> unique;
+    for (const SampleRequest& r : missing) unique.insert(r.class_index);
+    const std::vector<int64_t> classes(unique.begin(), unique.end());
+    const std::vector<ClassModes> classModes = modesFor(kind, classes, k, settings, job);
+    std::vector<GeneratedSample> generated = evlf::distill::generate_samples(
+        loaded(), prompts, kind, classModes, missing, settings, job, imageHeight(), imageWidth());
+    if (settings.trace) return generated;
+    if (samples.size() > kSampleCacheLimit) samples.clear();
+    for (std::size_t i = 0; i < missing.size(); ++i) samples[keyOf(missing[i])] = std::move(generated[i]);
+  }
+
+  std::vector<GeneratedSample> result;
+  for (const SampleRequest& r : requests) result.push_back(samples.at(keyOf(r)));
+  return result;
 }
 
 void StudioEngine::State::checkClasses(const QVector<int>& classes) const {
@@ -297,6 +326,15 @@ void StudioEngine::State::ensureClassifier(const JobControl& job) {
   if (classifier && classifierDataset == datasetSpec) return;
   const evlf::distill::LoadedBundle& loadedBundle = loaded();
 
+  // A bundle that ships a reference classifier is judged by it instead of a network trained here.
+  if (auto shipped = evlf::distill::load_bundle_classifier(loadedBundle.manifest, loadedBundle.device)) {
+    evlf::logger()->info("over-correction classifier: the bundle's {}", shipped->options.model.to_string());
+    classifier = shipped->network;
+    classifierOptions = shipped->options;
+    classifierDataset = datasetSpec;
+    return;
+  }
+
   evlf::data::DatasetSpec testSpec = evlf::data::parse_dataset_spec(datasetSpec);
   testSpec.split = evlf::data::Split::Test;
   const evlf::data::LabeledImages test = evlf::data::balanced_subset(
@@ -352,15 +390,19 @@ QVector<CompareRow> StudioEngine::compare(const StudioRequest& request, const Jo
   const SamplingSettings settings = toSamplingSettings(request.parameters);
   const int64_t k = std::max(request.parameters.ipc, request.slots);
 
-  // Two batches: the first class alone, so its rows appear after a fraction of the time, then every
-  // other class together, because per-step overhead makes many small batches slower in total.
-  const QVector<QVector<int>> batches = {request.classes.mid(0, 1), request.classes.mid(1)};
-  QVector<CompareRow> rows;
-  for (const QVector<int>& batch : batches) {
-    if (batch.isEmpty()) continue;
+  // Row batches, each a contiguous range: the rows on screen first (or the first class when the request
+  // has no visible range), then the rows below them, then those above. Few large batches beat many small ones, because each
+  // sampling step has a fixed overhead.
+  const int total = static_cast<int>(request.classes.size()) * request.slots;
+  const int first = std::clamp(request.visibleRows > 0 ? request.firstVisibleRow : 0, 0, total);
+  const int end = std::clamp(first + (request.visibleRows > 0 ? request.visibleRows : request.slots), first, total);
+  const QVector<QPair<int, int>> batches = {{first, end}, {end, total}, {0, first}};
+  QVector<CompareRow> rows(total);
+  for (const auto& [begin, stop] : batches) {
+    if (begin >= stop) continue;
     std::vector<SampleRequest> requests;
-    for (int c : batch) {
-      for (int slot = 0; slot < request.slots; ++slot) requests.push_back({c, slot});
+    for (int row = begin; row < stop; ++row) {
+      requests.push_back({request.classes[row / request.slots], row % request.slots});
     }
     const std::vector<GeneratedSample> late = s.generate(PipelineKind::Late, requests, k, settings, job);
     const std::vector<GeneratedSample> early = s.generate(PipelineKind::Early, requests, k, settings, job);
@@ -384,8 +426,8 @@ QVector<CompareRow> StudioEngine::compare(const StudioRequest& request, const Jo
           QCoreApplication::translate("StudioEngine", "L2 %1").arg(nearest.distances[index].item<double>(), 0, 'f', 2);
       batchRows.push_back(row);
     }
-    if (onRows) onRows(static_cast<int>(rows.size()), batchRows);
-    rows += batchRows;
+    if (onRows) onRows(begin, batchRows);
+    std::copy(batchRows.begin(), batchRows.end(), rows.begin() + begin);
   }
   return rows;
 }
@@ -512,7 +554,7 @@ AnalysisResult StudioEngine::analysis(const StudioRequest& request, const JobCon
   torch::NoGradGuard noGrad;
   const torch::Tensor images = stackImages(s.set);  // [S, C', H, W] uint8
   torch::Tensor x = images.to(torch::kFloat) / 255.0;
-  x = (x - s.classifierOptions.mean.at(0)) / s.classifierOptions.std.at(0);
+  x = evlf::eval::normalise_images(x, s.classifierOptions);
   s.classifier->eval();
   const torch::Tensor device = x.to(s.loaded().device);
   const torch::Tensor probabilities = torch::softmax(s.classifier->forward(device), 1).cpu();  // [S, K]

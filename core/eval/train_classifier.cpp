@@ -137,7 +137,7 @@ TrainResult train_classifier(const LabelledSet& train, const LabelledSet& test, 
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
       if (options.report_batches) {
         control.report({kBatchStage, epoch * batches + start / options.batch_size + 1, options.epochs * batches,
-                        {{"loss", loss.item<double>()}}, ""});
+                        {{"batch loss", loss.item<double>()}}, ""});
       }
     }
     result.final_loss = loss_sum / static_cast<double>(n);

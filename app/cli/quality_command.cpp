@@ -58,7 +58,9 @@ std::string quality_table(const std::vector<distill::SetQuality>& rows, const st
   }
   table << "\nCoverage per class:\n\n| class |";
   for (const auto& row : rows) table << ' ' << row.name << " |";
-  table << "\n|---|" << std::string(rows.size() * 4, '-') << "\n";
+  table << "\n|---|";
+  for (std::size_t i = 0; i < rows.size(); ++i) table << "---|";
+  table << '\n';
   for (std::size_t c = 0; c < class_names.size(); ++c) {
     table << "| " << class_names[c] << " |";
     for (const auto& row : rows) table << ' ' << std::fixed << std::setprecision(3) << row.class_prdc[c].coverage << " |";

@@ -16,12 +16,12 @@ ColorScaleBar::ColorScaleBar(QWidget* parent) : QCustomPlot(parent) {
 
 void ColorScaleBar::setColorMap(ColorMap::Kind kind) {
   m_scale->setGradient(ColorMap::gradient(kind));
-  refresh();
+  replot();
 }
 
 void ColorScaleBar::setLabel(const QString& label) {
   m_scale->setLabel(label);
-  refresh();
+  replot();
 }
 
 QCPRange ColorScaleBar::range() const { return m_scale->dataRange(); }
@@ -30,21 +30,5 @@ void ColorScaleBar::setRange(double minimum, double maximum) {
   // QCustomPlot ignores an empty range, so a flat map gets a tiny one instead.
   if (!(maximum > minimum)) maximum = minimum + 1e-6;
   m_scale->setDataRange(QCPRange(minimum, maximum));
-  refresh();
-}
-
-void ColorScaleBar::refresh() {
-  if (isVisible()) {
-    replot(QCustomPlot::rpQueuedReplot);
-  } else {
-    m_pending = true;
-  }
-}
-
-void ColorScaleBar::showEvent(QShowEvent* event) {
-  QCustomPlot::showEvent(event);
-  if (m_pending) {
-    m_pending = false;
-    replot(QCustomPlot::rpQueuedReplot);
-  }
+  replot(QCustomPlot::rpQueuedReplot);
 }

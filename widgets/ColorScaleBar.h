@@ -20,13 +20,6 @@ class ColorScaleBar : public QCustomPlot {
  public Q_SLOTS:
   void setRange(double minimum, double maximum);
 
- protected:
-  void showEvent(QShowEvent* event) override;
-
  private:
-  /// Replots now when visible, otherwise when next shown (a never-shown plot cannot paint).
-  void refresh();
-
   QCPColorScale* m_scale = nullptr;
-  bool m_pending = false;
 };

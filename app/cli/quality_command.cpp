@@ -99,7 +99,7 @@ void run_quality(const SamplingFlags& sampling, const fs::path& out, const JobCo
 
   // Real images: held-out test images as the reference, training images as a baseline set.
   const data::LabeledImages train = data::load_dataset(data::parse_dataset_spec(sampling.dataset));
-  const data::LabeledImages test = data::load_dataset(data::parse_dataset_spec(sampling.dataset + ":test"));
+  const data::LabeledImages test = data::load_dataset(data::parse_dataset_spec(sampling.dataset, data::Split::Test));
   const data::RandomRealSet reference = data::draw_random_real(test, sampling.ipc, sampling.settings.seed + kReferenceStream);
   const data::RandomRealSet baseline =
       data::draw_random_real(train, sampling.ipc, sampling.settings.seed + kRealBaselineStream);

@@ -42,7 +42,7 @@ void train_classifier_command(TrainContext& context) {
   const auto start = std::chrono::steady_clock::now();
   io::BundleManifest manifest = read_partial_bundle(context);
   const data::LabeledImages images = load_training_images(context);
-  const data::LabeledImages test = data::load_dataset(data::parse_dataset_spec(context.flags.dataset + ":test"));
+  const data::LabeledImages test = data::load_dataset(data::parse_dataset_spec(context.flags.dataset, data::Split::Test));
   const auto num_classes = static_cast<int64_t>(manifest.dataset.class_names.size());
   if (static_cast<int64_t>(images.class_names.size()) != num_classes) {
     throw Error("dataset '" + context.flags.dataset + "' has " + std::to_string(images.class_names.size()) +

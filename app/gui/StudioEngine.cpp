@@ -240,7 +240,9 @@ std::vector<ClassModes> StudioEngine::State::modesFor(PipelineKind kind, const s
 std::vector<GeneratedSample> StudioEngine::State::generate(PipelineKind kind, const std::vector<SampleRequest>& requests,
                                                            int64_t k, const SamplingSettings& settings,
                                                            const JobControl& job) {
-  // Cached samples first; only the missing ones are generated.
+  // Cached samples first; only the missing ones are generated. An oversized cache is emptied before the
+  // lookup, so every sample of this request is either found or generated below.
+  if (samples.size() > kSampleCacheLimit) samples.clear();
   json relevant = settings.to_json();
   if (kind == PipelineKind::Late) relevant.erase("fusion_weight");
   const std::string prefix = evlf::distill::pipeline_name(kind) + "|" + relevant.dump() + "|" + std::to_string(k) + "|";
@@ -260,7 +262,6 @@ std::vector<GeneratedSample> StudioEngine::State::generate(PipelineKind kind, co
     std::vector<GeneratedSample> generated = evlf::distill::generate_samples(
         loaded(), prompts, kind, classModes, missing, settings, job, imageHeight(), imageWidth());
     if (settings.trace) return generated;
-    if (samples.size() > kSampleCacheLimit) samples.clear();
     for (std::size_t i = 0; i < missing.size(); ++i) samples[keyOf(missing[i])] = std::move(generated[i]);
   }
 

@@ -1,5 +1,7 @@
 #include "core/distill/bundle.h"
 
+#include "core/distill/bundle_classifier.h"
+
 #include <set>
 #include <sstream>
 
@@ -194,6 +196,20 @@ json to_json(const models::FusionModuleOptions& o) {
   return {{"latent_channels", o.latent_channels}, {"embed_dim", o.embed_dim}, {"num_heads", o.num_heads},
           {"num_layers", o.num_layers}, {"ffn_multiplier", o.ffn_multiplier}, {"dropout", o.dropout},
           {"text_dim", o.text_dim}, {"latent_size", o.latent_size}};
+}
+
+eval::TrainOptions classifier_options_from_json(const json& config) {
+  eval::TrainOptions options;
+  ConfigReader reader(config, "classifier");
+  reader.read("in_channels", options.model.in_channels);
+  reader.read("image_size", options.model.image_size);
+  reader.read("num_classes", options.model.num_classes);
+  reader.read("width", options.model.width);
+  reader.read("depth", options.model.depth);
+  reader.read("mean", options.mean);
+  reader.read("std", options.std);
+  reader.finish();
+  return options;
 }
 
 diffusion::DiffusionOptions diffusion_options_from_json(const json& config) {

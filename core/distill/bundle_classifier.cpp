@@ -1,7 +1,5 @@
 #include "core/distill/bundle_classifier.h"
 
-#include <set>
-
 #include "core/io/safetensors.h"
 #include "core/models/state_dict.h"
 #include "core/runtime/error.h"
@@ -13,38 +11,7 @@ namespace {
 
 constexpr int64_t kBatch = 1024;
 
-template <typename T>
-void read_field(const json& config, const std::string& key, T& value) {
-  auto found = config.find(key);
-  if (found == config.end()) return;
-  try {
-    value = found->get<T>();
-  } catch (const json::exception&) {
-    throw Error("classifier: config field '" + key + "' has the wrong type: " + found->dump());
-  }
-}
-
 }  // namespace
-
-eval::TrainOptions classifier_options_from_json(const json& config) {
-  if (!config.is_object()) throw Error("classifier: config must be a JSON object");
-  static const std::set<std::string> kKnown = {"in_channels", "image_size", "num_classes", "width", "depth", "mean", "std"};
-  for (const auto& [key, _] : config.items()) {
-    if (kKnown.count(key) == 0) {
-      throw Error("classifier: unknown config field '" + key +
-                  "'; known fields: depth, image_size, in_channels, mean, num_classes, std, width");
-    }
-  }
-  eval::TrainOptions options;
-  read_field(config, "in_channels", options.model.in_channels);
-  read_field(config, "image_size", options.model.image_size);
-  read_field(config, "num_classes", options.model.num_classes);
-  read_field(config, "width", options.model.width);
-  read_field(config, "depth", options.model.depth);
-  read_field(config, "mean", options.mean);
-  read_field(config, "std", options.std);
-  return options;
-}
 
 json classifier_config_to_json(const eval::TrainOptions& options) {
   const eval::ClassifierOptions& m = options.model;

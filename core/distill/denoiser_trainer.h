@@ -72,11 +72,11 @@ struct DenoiserTrainResult {
 /// "norm", "gamma" or "y_embed" (DiffFit, as the Minimax fine-tuning marks them).
 bool is_fine_tune_parameter(const std::string& name);
 
-/// EMA decay used after optimizer step `step` (0-based): the configured
-/// decay, lowered early in training to (1 + step) / (10 + step) so the
-/// average forgets the initial weights (DiT's zero-initialised output layer
-/// among them) within a short run; a plain 0.999 average keeps 30 % of the
-/// initial weights after 1,200 steps.
+/// Returns the EMA decay used after optimizer step `step` (0-based): the
+/// configured decay, capped early in training at (1 + step) / (10 + step).
+/// The cap lets a short run's average move away from the initial weights,
+/// which include DiT's zero-initialised output layer. A constant 0.999 keeps
+/// 0.999^1200 = 30 % of them after 1,200 steps.
 double ema_decay_at(double decay, int64_t step);
 
 /// Trains `model` in place and keeps `ema` as its exponential moving

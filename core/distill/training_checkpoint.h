@@ -31,9 +31,9 @@ void save_training_checkpoint(const std::filesystem::path& path, const std::vect
 int64_t load_training_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointModule>& modules,
                                  torch::optim::AdamW& optimizer, const std::string& settings);
 
-/// The same for SGD (momentum buffers). `extras` are further tensors of the
-/// run (a generator state, say) stored under "extra." + name; on load, each
-/// name already in `*extras` is read back.
+/// Saves and restores an SGD run (momentum buffers) in the same way.
+/// `extras` are further tensors of the run, such as a generator state, stored
+/// under "extra." + name. On load, each name already in `*extras` is read back.
 void save_training_checkpoint(const std::filesystem::path& path, const std::vector<CheckpointModule>& modules,
                               torch::optim::SGD& optimizer, int64_t step, const std::string& settings,
                               const std::map<std::string, torch::Tensor>& extras = {});

@@ -26,7 +26,12 @@ torch::Tensor per_sample_norm(const torch::Tensor& x) {
 }  // namespace
 
 DenoiserFn make_dit_denoiser(models::DiT model, torch::Tensor y, torch::Tensor text) {
-  return [model, y, text](const torch::Tensor& x, const torch::Tensor& t, std::vector<torch::Tensor>* attention) mutable {
+  // The text keys and values are the same at every step, so they are projected on the first call. The
+  // unconditional half of a guided batch needs no projection, because the DiT treats rows past the
+  // projected text as rows with zero text.
+  std::vector<torch::Tensor> text_kv;
+  return [model, y, text, text_kv](const torch::Tensor& x, const torch::Tensor& t,
+                                   std::vector<torch::Tensor>* attention) mutable {
     const int64_t B = y.size(0);
     const int64_t R = x.size(0);
     if (R != B && R != 2 * B) {
@@ -34,12 +39,9 @@ DenoiserFn make_dit_denoiser(models::DiT model, torch::Tensor y, torch::Tensor t
                   " nor twice it");
     }
     auto labels = y.to(x.device());
-    auto context = text.defined() ? text.to(x.device()) : text;
-    if (R == 2 * B) {
-      labels = torch::cat({labels, torch::full_like(labels, model->null_label())});  // [2B]
-      if (context.defined()) context = torch::cat({context, torch::zeros_like(context)});  // [2B, T, E]
-    }
-    return model->forward(x, t, labels, context, /*force_drop=*/{}, attention);
+    if (R == 2 * B) labels = torch::cat({labels, torch::full_like(labels, model->null_label())});  // [2B]
+    if (text_kv.empty() && text.defined()) text_kv = model->project_text(text.to(x.device()));
+    return model->forward_projected(x, t, labels, text_kv, attention);
   };
 }
 

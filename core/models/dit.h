@@ -88,13 +88,22 @@ class CrossAttentionImpl : public torch::nn::Module {
   /// [B, heads, N, T] in `attention` when it is not null.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& text,
                         torch::Tensor* attention = nullptr);
+  /// Same, from text already projected by `kv`: text_kv [B', T, 2D] with
+  /// B' <= B. Rows from B' on attend to zero text, the unconditional text of
+  /// guidance, whose output is computed without the attention.
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& text_kv, torch::Tensor* attention = nullptr);
 
   torch::nn::Linear q{nullptr}, kv{nullptr}, proj{nullptr};
 
  private:
+  torch::Tensor attend_partly_zero(const torch::Tensor& x, const torch::Tensor& text_kv, torch::Tensor* attention);
+
   int64_t num_heads_;
 };
 TORCH_MODULE(CrossAttention);
+
+/// GELU with the tanh approximation, as `gelu(x, approximate="tanh")`.
+torch::Tensor gelu_tanh(const torch::Tensor& x);
 
 /// \brief Two-layer MLP with tanh-approximated GELU (timm `Mlp`).
 class MlpImpl : public torch::nn::Module {
@@ -111,9 +120,10 @@ TORCH_MODULE(Mlp);
 class DiTBlockImpl : public torch::nn::Module {
  public:
   DiTBlockImpl(const DiTOptions& options);
-  /// x [B, N, D], c [B, D], text [B, T, E] or undefined -> [B, N, D].
+  /// x [B, N, D], c [B, D], text_kv [B, T, 2D] (the text through
+  /// `cross_attn->kv`) or undefined -> [B, N, D].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c,
-                        const torch::Tensor& text, torch::Tensor* attention = nullptr);
+                        const torch::Tensor& text_kv, torch::Tensor* attention = nullptr);
 
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm_cross{nullptr};
   SelfAttention attn{nullptr};
@@ -192,6 +202,18 @@ class DiTImpl : public torch::nn::Module {
                         const torch::Tensor& text = {}, const torch::Tensor& force_drop = {},
                         std::vector<torch::Tensor>* attention = nullptr);
 
+  /// Text keys and values of every block, [B, T, 2D] each: the part of the
+  /// forward pass that depends on the text alone, computed once for a
+  /// sampling loop instead of once per step. Empty without text.
+  std::vector<torch::Tensor> project_text(const torch::Tensor& text);
+
+  /// `forward` with the text given by `project_text`; drops no label or text
+  /// row. The projected text may cover only the first rows of the batch: the
+  /// rest attend to zero text, as the unconditional half of a guided batch.
+  torch::Tensor forward_projected(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y,
+                                  const std::vector<torch::Tensor>& text_kv,
+                                  std::vector<torch::Tensor>* attention = nullptr);
+
   /// DiT `forward_with_cfg`: the first half of the batch is duplicated, the
   /// second half's labels are expected to be null. The first `cfg_channels`
   /// output channels are guided (0 or >= C: all C eps channels; the reference
@@ -222,6 +244,10 @@ class DiTImpl : public torch::nn::Module {
 
  private:
   torch::Tensor unpatchify(const torch::Tensor& x) const;  // [B, N, p*p*C'] -> [B, C', H, W]
+  void check_inputs(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) const;
+  /// The blocks and the final layer; `text_kv` holds one tensor per block, or none without text.
+  torch::Tensor run_blocks(const torch::Tensor& x, const torch::Tensor& c, const std::vector<torch::Tensor>& text_kv,
+                           std::vector<torch::Tensor>* attention);
 
   DiTOptions options_;
 };

@@ -53,6 +53,15 @@ class TestDiTTraining : public QObject {
   // fastest and avoids spinning threads on a shared machine.
   void initTestCase() { torch::set_num_threads(1); }
 
+  void geluMatchesTanhApproximation() {
+    const auto x = torch::cat({torch::linspace(-12.0, 12.0, 4001), torch::tensor({-1e20, -0.0, 0.0, 1e20})});
+    const auto expected = torch::gelu(x, "tanh");
+    const auto got = evlf::models::gelu_tanh(x);
+    QVERIFY(torch::isfinite(got).all().item<bool>());
+    QVERIFY2(torch::allclose(got, expected, 1e-6, 1e-6),
+             qPrintable(QString("largest difference %1").arg((got - expected).abs().max().item<double>())));
+  }
+
   void lossFallsAndGuidanceHelps() {
     torch::manual_seed(0);
     const auto options = tiny_options();

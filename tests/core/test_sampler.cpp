@@ -185,6 +185,28 @@ class TestSampler : public QObject {
     QCOMPARE(steps, diffusion.num_timesteps());
   }
 
+  void projectedTextMatchesPlainForward() {
+    const auto options = small_options(/*text_dim=*/8);
+    DiT model = perturbed_dit(options, 5);
+    torch::NoGradGuard no_grad;
+    const auto labels = torch::tensor({0, 2}, torch::kLong);
+    const auto text = torch::randn({2, 5, 8});
+    auto denoiser = evlf::diffusion::make_dit_denoiser(model, labels, text);
+    const auto t = torch::tensor({7, 7, 7, 7}, torch::kLong);
+
+    // Two calls, so the second one reuses the keys and values projected by the first.
+    for (int call = 0; call < 2; ++call) {
+      const auto x = torch::randn({4, options.in_channels, options.input_size, options.input_size});
+      const auto guided_labels = torch::cat({labels, torch::full_like(labels, model->null_label())});
+      const auto guided_text = torch::cat({text, torch::zeros_like(text)});
+      const auto expected = model->forward(x, t, guided_labels, guided_text);
+      QVERIFY(torch::allclose(denoiser(x, t, nullptr), expected, 1e-5, 1e-6));
+    }
+    const auto x = torch::randn({2, options.in_channels, options.input_size, options.input_size});
+    const auto t2 = torch::tensor({3, 3}, torch::kLong);
+    QVERIFY(torch::allclose(denoiser(x, t2, nullptr), model->forward(x, t2, labels, text), 1e-5, 1e-6));
+  }
+
   void resumeMatchesUninterrupted() {
     const auto options = small_options();
     const auto latents = torch::randn({12, 2, 4, 4});

@@ -4,9 +4,11 @@
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -22,6 +24,7 @@
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
 #include "core/runtime/log.h"
+#include "core/runtime/parallel_pair.h"
 
 namespace fs = std::filesystem;
 using evlf::Error;
@@ -60,6 +63,38 @@ std::string classKey(const std::vector<int64_t>& classes) {
 }
 
 std::vector<int64_t> toClasses(const QVector<int>& classes) { return {classes.begin(), classes.end()}; }
+
+/// Late samples at index 0, early samples at index 1.
+using SamplePair = std::array<std::vector<GeneratedSample>, 2>;
+/// Requests per pipeline, late then early.
+using SamplePlan = std::array<std::vector<SampleRequest>, 2>;
+
+std::string slotKey(const SampleRequest& request) {
+  return std::to_string(request.class_index) + "|" + std::to_string(request.slot);
+}
+
+/// A range of one pipeline's missing samples.
+struct WorkShare {
+  std::size_t pipeline = 0;  // 0 late, 1 early
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+/// Splits the missing samples of both pipelines into two shares of similar size, in order: the late and
+/// the early samples when both pipelines have some, else the two halves of the one that has.
+std::array<WorkShare, 2> splitWork(const SamplePlan& missing) {
+  if (!missing[0].empty() && !missing[1].empty()) return {{{0, 0, missing[0].size()}, {1, 0, missing[1].size()}}};
+  const std::size_t pipeline = missing[0].empty() ? 1 : 0;
+  const std::size_t count = missing[pipeline].size();
+  return {{{pipeline, 0, count / 2}, {pipeline, count / 2, count}}};
+}
+
+/// Returns the distinct classes of `requests` in ascending order.
+std::vector<int64_t> classesOf(const std::vector<SampleRequest>& requests) {
+  std::set<int64_t> unique;
+  for (const SampleRequest& r : requests) unique.insert(r.class_index);
+  return {unique.begin(), unique.end()};
+}
 
 /// Pixels as float rows in [0, 1]: [N, C*H*W].
 torch::Tensor flatPixels(const torch::Tensor& images) { return images.flatten(1).to(torch::kFloat) / 255.0; }
@@ -174,8 +209,12 @@ struct StudioEngine::State {
   torch::Tensor latentsAt(double fusionWeight) const;
   std::vector<ClassModes> modesFor(PipelineKind kind, const std::vector<int64_t>& classes, int64_t k,
                                    const SamplingSettings& settings, const JobControl& job);
-  std::vector<GeneratedSample> generate(PipelineKind kind, const std::vector<SampleRequest>& requests, int64_t k,
-                                        const SamplingSettings& settings, const JobControl& job);
+  static std::string samplePrefix(PipelineKind kind, int64_t k, const SamplingSettings& settings);
+  // Late and early samples of `requests`; the missing ones are generated on both cores at once.
+  SamplePair generate(const std::vector<SampleRequest>& requests, int64_t k, const SamplingSettings& settings,
+                      const JobControl& job);
+  SamplePair generateMissing(const SamplePlan& missing, const std::array<std::vector<ClassModes>, 2>& classModes,
+                             const SamplingSettings& settings, const JobControl& job);
   void ensureTrace(const StudioRequest& request, const JobControl& job);
   void ensureSet(const StudioRequest& request, const JobControl& job);
   void ensureClassifier(const JobControl& job);
@@ -237,36 +276,67 @@ std::vector<ClassModes> StudioEngine::State::modesFor(PipelineKind kind, const s
   return result;
 }
 
-std::vector<GeneratedSample> StudioEngine::State::generate(PipelineKind kind, const std::vector<SampleRequest>& requests,
-                                                           int64_t k, const SamplingSettings& settings,
-                                                           const JobControl& job) {
+std::string StudioEngine::State::samplePrefix(PipelineKind kind, int64_t k, const SamplingSettings& settings) {
+  json relevant = settings.to_json();
+  if (kind == PipelineKind::Late) relevant.erase("fusion_weight");
+  return evlf::distill::pipeline_name(kind) + "|" + relevant.dump() + "|" + std::to_string(k) + "|";
+}
+
+SamplePair StudioEngine::State::generateMissing(const SamplePlan& missing, const std::array<std::vector<ClassModes>, 2>& classModes,
+                                                const SamplingSettings& settings, const JobControl& job) {
+  // The missing samples in two shares, one per core: one pipeline each, or the halves of the only pipeline
+  // with work. Only the caller's share reports progress, because the shares advance at about the same pace.
+  const std::array<WorkShare, 2> shares = splitWork(missing);
+  std::array<std::vector<GeneratedSample>, 2> parts;
+  auto run = [&](std::size_t s, const JobControl& control) {
+    const WorkShare& share = shares[s];
+    const std::vector<SampleRequest> part(missing[share.pipeline].begin() + share.begin,
+                                          missing[share.pipeline].begin() + share.end);
+    if (part.empty()) return;
+    parts[s] = evlf::distill::generate_samples(loaded(), prompts, toKind(static_cast<int>(share.pipeline)),
+                                               classModes[share.pipeline], part, settings, control, imageHeight(),
+                                               imageWidth());
+  };
+  JobControl quiet;
+  quiet.cancel = job.cancel;
+  if (shares[0].begin == shares[0].end) {
+    run(1, job);
+  } else {
+    evlf::run_in_parallel([&] { run(0, quiet); }, [&] { run(1, job); }, loaded().device);
+  }
+  SamplePair generated;
+  for (std::size_t s = 0; s < 2; ++s) {
+    std::move(parts[s].begin(), parts[s].end(), std::back_inserter(generated[shares[s].pipeline]));
+  }
+  return generated;
+}
+
+SamplePair StudioEngine::State::generate(const std::vector<SampleRequest>& requests, int64_t k,
+                                         const SamplingSettings& settings, const JobControl& job) {
   // Cached samples first; only the missing ones are generated. An oversized cache is emptied before the
   // lookup, so every sample of this request is either found or generated below.
   if (samples.size() > kSampleCacheLimit) samples.clear();
-  json relevant = settings.to_json();
-  if (kind == PipelineKind::Late) relevant.erase("fusion_weight");
-  const std::string prefix = evlf::distill::pipeline_name(kind) + "|" + relevant.dump() + "|" + std::to_string(k) + "|";
-  auto keyOf = [&prefix](const SampleRequest& r) {
-    return prefix + std::to_string(r.class_index) + "|" + std::to_string(r.slot);
-  };
-  std::vector<SampleRequest> missing;
-  for (const SampleRequest& r : requests) {
-    if (settings.trace || samples.count(keyOf(r)) == 0) missing.push_back(r);
+  std::array<std::string, 2> prefixes;
+  SamplePlan missing;
+  std::array<std::vector<ClassModes>, 2> classModes;
+  for (std::size_t p = 0; p < 2; ++p) {
+    prefixes[p] = samplePrefix(toKind(static_cast<int>(p)), k, settings);
+    for (const SampleRequest& r : requests) {
+      if (settings.trace || samples.count(prefixes[p] + slotKey(r)) == 0) missing[p].push_back(r);
+    }
+    if (!missing[p].empty()) classModes[p] = modesFor(toKind(static_cast<int>(p)), classesOf(missing[p]), k, settings, job);
   }
 
-  if (!missing.empty()) {
-    std::set<int64_t> unique;
-    for (const SampleRequest& r : missing) unique.insert(r.class_index);
-    const std::vector<int64_t> classes(unique.begin(), unique.end());
-    const std::vector<ClassModes> classModes = modesFor(kind, classes, k, settings, job);
-    std::vector<GeneratedSample> generated = evlf::distill::generate_samples(
-        loaded(), prompts, kind, classModes, missing, settings, job, imageHeight(), imageWidth());
-    if (settings.trace) return generated;
-    for (std::size_t i = 0; i < missing.size(); ++i) samples[keyOf(missing[i])] = std::move(generated[i]);
-  }
+  SamplePair generated = generateMissing(missing, classModes, settings, job);
+  if (settings.trace) return generated;
 
-  std::vector<GeneratedSample> result;
-  for (const SampleRequest& r : requests) result.push_back(samples.at(keyOf(r)));
+  SamplePair result;
+  for (std::size_t p = 0; p < 2; ++p) {
+    for (std::size_t i = 0; i < missing[p].size(); ++i) {
+      samples[prefixes[p] + slotKey(missing[p][i])] = std::move(generated[p][i]);
+    }
+    for (const SampleRequest& r : requests) result[p].push_back(samples.at(prefixes[p] + slotKey(r)));
+  }
   return result;
 }
 
@@ -293,7 +363,8 @@ void StudioEngine::State::ensureTrace(const StudioRequest& request, const JobCon
   const std::vector<SampleRequest> requests = {{request.focusClass, request.focusSlot}};
   traced.clear();
   traceKey.clear();
-  for (int p = 0; p < 2; ++p) traced.push_back(generate(toKind(p), requests, k, settings, job).at(0));
+  const SamplePair pair = generate(requests, k, settings, job);
+  traced = {pair[0].at(0), pair[1].at(0)};
   traceKey = key;
 }
 
@@ -310,8 +381,7 @@ void StudioEngine::State::ensureSet(const StudioRequest& request, const JobContr
   for (int64_t c : classes) {
     for (int64_t slot = 0; slot < ipc; ++slot) requests.push_back({c, slot});
   }
-  const std::vector<GeneratedSample> late = generate(PipelineKind::Late, requests, ipc, settings, job);
-  const std::vector<GeneratedSample> early = generate(PipelineKind::Early, requests, ipc, settings, job);
+  const auto [late, early] = generate(requests, ipc, settings, job);
   set.clear();
   for (std::size_t i = 0; i < requests.size(); ++i) {
     set.push_back(late[i]);
@@ -359,6 +429,11 @@ void StudioEngine::State::ensureClassifier(const JobControl& job) {
 }
 
 StudioEngine::StudioEngine() : m_state(std::make_unique<State>()) {}
+
+void StudioEngine::prepareWorkerThread() {
+  const int threads = evlf::set_thread_count(0);
+  evlf::logger()->info("worker thread: {} intra-op threads", threads);
+}
 StudioEngine::~StudioEngine() = default;
 
 bool StudioEngine::hasBundle() const { return m_state->bundle != nullptr; }
@@ -405,8 +480,7 @@ QVector<CompareRow> StudioEngine::compare(const StudioRequest& request, const Jo
     for (int row = begin; row < stop; ++row) {
       requests.push_back({request.classes[row / request.slots], row % request.slots});
     }
-    const std::vector<GeneratedSample> late = s.generate(PipelineKind::Late, requests, k, settings, job);
-    const std::vector<GeneratedSample> early = s.generate(PipelineKind::Early, requests, k, settings, job);
+    const auto [late, early] = s.generate(requests, k, settings, job);
     const evlf::eval::NearestNeighbours nearest =
         evlf::eval::nearest_neighbours(flatPixels(stackImages(early)), s.realPixels);
 

@@ -29,6 +29,10 @@ class StudioEngine {
   StudioEngine(const StudioEngine&) = delete;
   StudioEngine& operator=(const StudioEngine&) = delete;
 
+  /// Gives LibTorch one intra-op thread per hardware thread on the calling thread, which runs the engine's
+  /// tasks. Without this call the worker thread ran with one intra-op thread.
+  static void prepareWorkerThread();
+
   /// Loads the bundle in `folder` and drops every cached result of the previous one.
   BundleInfo loadBundle(const QString& folder, const evlf::JobControl& job);
   bool hasBundle() const;

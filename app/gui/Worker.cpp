@@ -1,10 +1,33 @@
 #include "app/gui/Worker.h"
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
+#include <utility>
 
 #include "core/runtime/error.h"
 
-Worker::Worker(QObject* parent) : QThread(parent) { start(); }
+namespace {
+
+constexpr std::chrono::milliseconds kProgressInterval{100};
+
+}  // namespace
+
+bool Worker::ProgressThrottle::due(const evlf::ProgressEvent& event) {
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto now = std::chrono::steady_clock::now();
+  const bool newStage = event.stage != stage;
+  const bool lastStep = event.total > 0 && event.step >= event.total;
+  if (!newStage && !lastStep && now - last < kProgressInterval) return false;
+  stage = event.stage;
+  last = now;
+  return true;
+}
+
+Worker::Worker(std::function<void()> threadSetup, QObject* parent)
+    : QThread(parent), m_threadSetup(std::move(threadSetup)) {
+  start();
+}
 
 Worker::~Worker() {
   {
@@ -52,6 +75,7 @@ void Worker::cancelAll() {
 }
 
 void Worker::run() {
+  if (m_threadSetup) m_threadSetup();
   while (true) {
     Pending next;
     evlf::CancelToken token;
@@ -77,7 +101,11 @@ void Worker::runTask(const Pending& pending, const evlf::CancelToken& token) {
   evlf::JobControl job;
   job.cancel = token;
   const QString key = pending.key;
-  job.on_progress = [this, key](const evlf::ProgressEvent& event) {
+  // Each report repaints the progress banner on the GUI thread, which shares the cores with the task, so
+  // reports reach it at most every kProgressInterval, except for a new stage and the last step of one.
+  auto throttle = std::make_shared<ProgressThrottle>();
+  job.on_progress = [this, key, throttle](const evlf::ProgressEvent& event) {
+    if (!throttle->due(event)) return;
     Q_EMIT progress(key, QString::fromStdString(event.stage), event.step, event.total);
   };
 

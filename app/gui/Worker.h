@@ -3,10 +3,12 @@
 #include <QString>
 #include <QThread>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 
 #include "core/runtime/progress.h"
 
@@ -15,14 +17,16 @@
 /// Tasks are keyed by the view or job they serve. Submitting a task whose key
 /// is already pending replaces the pending one (the newest request wins), and
 /// cancels a running task with the same key at its next step. Tasks receive a
-/// JobControl whose progress reports arrive as the progress() signal.
+/// JobControl whose progress reports arrive as the progress() signal: the
+/// first and last of each stage, and the others at most ten a second.
 class Worker : public QThread {
   Q_OBJECT
 
  public:
   using Task = std::function<void(const evlf::JobControl& job)>;
 
-  explicit Worker(QObject* parent = nullptr);
+  /// Starts the thread; `threadSetup`, when given, runs on it before the first task.
+  explicit Worker(std::function<void()> threadSetup = {}, QObject* parent = nullptr);
   ~Worker() override;
 
   /// Queues `task` under `key`; thread-safe.
@@ -50,8 +54,17 @@ class Worker : public QThread {
     Task task;
   };
 
+  /// Decides which progress reports of one task reach the GUI thread.
+  struct ProgressThrottle {
+    std::mutex mutex;
+    std::string stage;
+    std::chrono::steady_clock::time_point last;
+    bool due(const evlf::ProgressEvent& event);
+  };
+
   void runTask(const Pending& pending, const evlf::CancelToken& token);
 
+  std::function<void()> m_threadSetup;
   std::mutex m_mutex;
   std::condition_variable m_condition;
   std::deque<Pending> m_queue;

@@ -1,6 +1,7 @@
 // The worker thread: a burst of requests for one view runs once with the
-// newest request, a running stale task is cancelled, and errors arrive as
-// messages.
+// newest request, a running stale task is cancelled, errors arrive as
+// messages, progress reports are thinned, and the thread set-up runs on the
+// worker thread.
 #include <QtTest>
 
 #include <atomic>
@@ -74,8 +75,37 @@ class TestWorker : public QObject {
     worker.submit("train", [](const evlf::JobControl& job) {
       for (int step = 1; step <= 3; ++step) job.report({"train fusion", step, 3, {}, ""});
     });
-    QTRY_COMPARE(progress.count(), 3);
+    QTRY_COMPARE(progress.count(), 2);
+    QCOMPARE(progress.first().at(2).toLongLong(), qint64(1));
     QCOMPARE(progress.last().at(2).toLongLong(), qint64(3));
+  }
+
+  void progressBurstIsThinned() {
+    Worker worker;
+    QSignalSpy progress(&worker, &Worker::progress);
+    QSignalSpy finished(&worker, &Worker::taskFinished);
+    constexpr int kSteps = 10000;
+    worker.submit("sample", [](const evlf::JobControl& job) {
+      for (int step = 1; step <= kSteps; ++step) job.report({"sample", step, kSteps, {}, ""});
+      job.report({"decode", 0, 1, {}, ""});
+    });
+    QTRY_COMPARE(finished.count(), 1);
+    QTRY_VERIFY(progress.count() >= 3);
+    QVERIFY2(progress.count() < 100, qPrintable(QString::number(progress.count())));
+    QCOMPARE(progress.at(progress.count() - 2).at(2).toLongLong(), qint64(kSteps));
+    QCOMPARE(progress.last().at(1).toString(), QString("decode"));
+  }
+
+  void threadSetupRunsOnWorkerThread() {
+    std::atomic<Qt::HANDLE> setupThread{nullptr};
+    std::atomic<Qt::HANDLE> taskThread{nullptr};
+    Worker worker([&setupThread] { setupThread = QThread::currentThreadId(); });
+    QSignalSpy finished(&worker, &Worker::taskFinished);
+    worker.submit("probe", [&taskThread](const evlf::JobControl&) { taskThread = QThread::currentThreadId(); });
+    QTRY_COMPARE(finished.count(), 1);
+    QVERIFY(setupThread.load() != nullptr);
+    QCOMPARE(setupThread.load(), taskThread.load());
+    QVERIFY(setupThread.load() != QThread::currentThreadId());
   }
 };
 

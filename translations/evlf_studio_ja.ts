@@ -738,18 +738,6 @@ predicted x0</source>
         <translation>ステップ</translation>
     </message>
     <message>
-        <source>latent norm ‖x_t‖</source>
-        <translation>潜在ノルム ‖x_t‖</translation>
-    </message>
-    <message>
-        <source>distance to mode</source>
-        <translation>モードとの距離</translation>
-    </message>
-    <message>
-        <source>guidance magnitude</source>
-        <translation>ガイダンスの大きさ</translation>
-    </message>
-    <message>
         <source>sampling step</source>
         <translation>サンプリングステップ</translation>
     </message>
@@ -760,6 +748,18 @@ predicted x0</source>
     <message>
         <source>step %1 of %2</source>
         <translation>ステップ %1 / %2</translation>
+    </message>
+    <message>
+        <source>Latent norm ‖x_t‖</source>
+        <translation>潜在ノルム ‖x_t‖</translation>
+    </message>
+    <message>
+        <source>Distance of predicted x0 to the mode</source>
+        <translation>予測 x0 とモードの距離</translation>
+    </message>
+    <message>
+        <source>Mode-guidance magnitude</source>
+        <translation>モードガイダンスの大きさ</translation>
     </message>
 </context>
 <context>

@@ -19,6 +19,8 @@
 namespace {
 
 constexpr int kPreviewSide = 88;
+// Share of a panel's value range added above the curves for its title and the legend.
+constexpr double kTitleHeadroom = 0.45;
 
 }  // namespace
 
@@ -80,7 +82,12 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
 void TimelineView::buildPlot() {
   m_plot->plotLayout()->clear();
   auto* marginGroup = new QCPMarginGroup(m_plot);
-  const QString yLabels[MetricCount] = {tr("latent norm ‖x_t‖"), tr("distance to mode"), tr("guidance magnitude")};
+  // Each panel's title sits inside it, top left, above the curves. As a y-axis label it overflowed the short
+  // panels, and a row of its own left too little height for the curves.
+  const QString titles[MetricCount] = {tr("Latent norm ‖x_t‖"), tr("Distance of predicted x0 to the mode"),
+                                       tr("Mode-guidance magnitude")};
+  QFont titleFont = m_plot->font();
+  titleFont.setPointSizeF(titleFont.pointSizeF() * 0.9);
   const QColor colors[2] = {PlotStyle::pipelineColor(Pipeline::Late), PlotStyle::pipelineColor(Pipeline::Early)};
   const QString names[2] = {tr("Late fusion"), tr("Early fusion")};
 
@@ -90,7 +97,10 @@ void TimelineView::buildPlot() {
     m_axisRects[metric] = rect;
     m_plot->plotLayout()->addElement(metric, 0, rect);
     rect->setMarginGroup(QCP::msLeft | QCP::msRight, marginGroup);
-    rect->axis(QCPAxis::atLeft)->setLabel(yLabels[metric]);
+    auto* title = new QCPTextElement(m_plot, titles[metric], titleFont);
+    title->setMargins(QMargins(10, 2, 0, 0));
+    rect->axis(QCPAxis::atLeft)->ticker()->setTickCount(3);
+    rect->insetLayout()->addElement(title, Qt::AlignTop | Qt::AlignLeft);
     rect->axis(QCPAxis::atBottom)->setTickLabels(metric == MetricCount - 1);
     for (int p = 0; p < 2; ++p) {
       QCPGraph* graph = m_plot->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
@@ -111,6 +121,10 @@ void TimelineView::buildPlot() {
   // The legend sits inside the top panel, as QCustomPlot's default legend would.
   m_axisRects[0]->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
   legend->setLayer(QStringLiteral("legend"));
+  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  legend->setBorderPen(Qt::NoPen);
+  legend->setBrush(Qt::NoBrush);
+  legend->setFont(titleFont);
   for (int p = 0; p < 2; ++p) m_graphs[p][0]->addToLegend(legend);
 }
 
@@ -183,9 +197,10 @@ void TimelineView::updateRanges() {
                     : graphRange;
       found = true;
     }
-    // Pad so flat curves (guidance after the stop step) stay visible off the frame.
+    // Pad so flat curves (guidance after the stop step) stay visible off the frame, and leave headroom
+    // for the panel title and the legend.
     const double pad = std::max(1e-6, 0.08 * range.size());
-    m_axisRects[metric]->axis(QCPAxis::atLeft)->setRange(range.lower - pad, range.upper + pad);
+    m_axisRects[metric]->axis(QCPAxis::atLeft)->setRange(range.lower - pad, range.upper + pad + kTitleHeadroom * range.size());
   }
   showStep(m_scrubber->value());
 }

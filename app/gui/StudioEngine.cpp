@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "app/gui/EngineConversions.h"
@@ -80,14 +81,41 @@ struct WorkShare {
   std::size_t end = 0;
 };
 
-/// Splits the missing samples of both pipelines into two shares of similar size, in order: the late and
-/// the early samples when both pipelines have some, else the two halves of the one that has.
+/// Splits the missing samples into two shares, in order: the late and the early samples when both
+/// pipelines have some, else the two halves of the one that has. The compare view asks both pipelines for
+/// the same rows, so the first case gives shares of equal size unless one pipeline's samples are cached.
 std::array<WorkShare, 2> splitWork(const SamplePlan& missing) {
   if (!missing[0].empty() && !missing[1].empty()) return {{{0, 0, missing[0].size()}, {1, 0, missing[1].size()}}};
   const std::size_t pipeline = missing[0].empty() ? 1 : 0;
   const std::size_t count = missing[pipeline].size();
   return {{{pipeline, 0, count / 2}, {pipeline, count / 2, count}}};
 }
+
+/// \brief Progress of two shares that run at once, reported as that of the share behind, so the banner
+/// reaches the end of a stage only when both shares have.
+class SlowerShareProgress {
+ public:
+  explicit SlowerShareProgress(const JobControl& job) : m_job(job) {}
+
+  /// Returns the control that share `index` (0 or 1) reports through.
+  JobControl control(std::size_t index) {
+    JobControl share;
+    share.cancel = m_job.cancel;
+    share.on_progress = [this, index](const evlf::ProgressEvent& event) { update(index, event); };
+    return share;
+  }
+
+ private:
+  void update(std::size_t index, const evlf::ProgressEvent& event) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_steps[index] = event.step;
+    if (event.step <= m_steps[1 - index]) m_job.report(event);
+  }
+
+  const JobControl& m_job;
+  std::mutex m_mutex;
+  std::array<int64_t, 2> m_steps{0, 0};
+};
 
 /// Returns the distinct classes of `requests` in ascending order.
 std::vector<int64_t> classesOf(const std::vector<SampleRequest>& requests) {
@@ -210,7 +238,7 @@ struct StudioEngine::State {
   std::vector<ClassModes> modesFor(PipelineKind kind, const std::vector<int64_t>& classes, int64_t k,
                                    const SamplingSettings& settings, const JobControl& job);
   static std::string samplePrefix(PipelineKind kind, int64_t k, const SamplingSettings& settings);
-  // Late and early samples of `requests`; the missing ones are generated on both cores at once.
+  // Late and early samples of `requests`; the missing ones are generated in two shares that run at once.
   SamplePair generate(const std::vector<SampleRequest>& requests, int64_t k, const SamplingSettings& settings,
                       const JobControl& job);
   SamplePair generateMissing(const SamplePlan& missing, const std::array<std::vector<ClassModes>, 2>& classModes,
@@ -282,10 +310,9 @@ std::string StudioEngine::State::samplePrefix(PipelineKind kind, int64_t k, cons
   return evlf::distill::pipeline_name(kind) + "|" + relevant.dump() + "|" + std::to_string(k) + "|";
 }
 
-SamplePair StudioEngine::State::generateMissing(const SamplePlan& missing, const std::array<std::vector<ClassModes>, 2>& classModes,
+SamplePair StudioEngine::State::generateMissing(const SamplePlan& missing,
+                                                const std::array<std::vector<ClassModes>, 2>& classModes,
                                                 const SamplingSettings& settings, const JobControl& job) {
-  // The missing samples in two shares, one per core: one pipeline each, or the halves of the only pipeline
-  // with work. Only the caller's share reports progress, because the shares advance at about the same pace.
   const std::array<WorkShare, 2> shares = splitWork(missing);
   std::array<std::vector<GeneratedSample>, 2> parts;
   auto run = [&](std::size_t s, const JobControl& control) {
@@ -297,13 +324,18 @@ SamplePair StudioEngine::State::generateMissing(const SamplePlan& missing, const
                                                classModes[share.pipeline], part, settings, control, imageHeight(),
                                                imageWidth());
   };
-  JobControl quiet;
-  quiet.cancel = job.cancel;
-  if (shares[0].begin == shares[0].end) {
-    run(1, job);
+
+  // The shares run at once when both have work and the device allows it; otherwise in turn.
+  const bool bothHaveWork = shares[0].begin != shares[0].end && shares[1].begin != shares[1].end;
+  if (bothHaveWork && evlf::runs_in_parallel(loaded().device)) {
+    SlowerShareProgress progress(job);
+    evlf::run_in_parallel([&] { run(0, progress.control(0)); }, [&] { run(1, progress.control(1)); },
+                          loaded().device);
   } else {
-    evlf::run_in_parallel([&] { run(0, quiet); }, [&] { run(1, job); }, loaded().device);
+    run(0, job);
+    run(1, job);
   }
+
   SamplePair generated;
   for (std::size_t s = 0; s < 2; ++s) {
     std::move(parts[s].begin(), parts[s].end(), std::back_inserter(generated[shares[s].pipeline]));

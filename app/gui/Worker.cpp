@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "core/runtime/error.h"
@@ -13,15 +14,30 @@ constexpr std::chrono::milliseconds kProgressInterval{100};
 
 }  // namespace
 
-bool Worker::ProgressThrottle::due(const evlf::ProgressEvent& event) {
+std::vector<evlf::ProgressEvent> Worker::ProgressThrottle::admit(const evlf::ProgressEvent& event) {
   std::lock_guard<std::mutex> lock(mutex);
   const auto now = std::chrono::steady_clock::now();
   const bool newStage = event.stage != stage;
   const bool lastStep = event.total > 0 && event.step >= event.total;
-  if (!newStage && !lastStep && now - last < kProgressInterval) return false;
+  if (!newStage && !lastStep && now - last < kProgressInterval) {
+    pendingReport = event;
+    return {};
+  }
+
+  std::vector<evlf::ProgressEvent> forward;
+  if (newStage && pendingReport) forward.push_back(*pendingReport);
+  forward.push_back(event);
+  pendingReport.reset();
   stage = event.stage;
   last = now;
-  return true;
+  return forward;
+}
+
+std::optional<evlf::ProgressEvent> Worker::ProgressThrottle::flush() {
+  std::lock_guard<std::mutex> lock(mutex);
+  std::optional<evlf::ProgressEvent> event = std::move(pendingReport);
+  pendingReport.reset();
+  return event;
 }
 
 Worker::Worker(std::function<void()> threadSetup, QObject* parent)
@@ -102,15 +118,18 @@ void Worker::runTask(const Pending& pending, const evlf::CancelToken& token) {
   job.cancel = token;
   const QString key = pending.key;
   // Each report repaints the progress banner on the GUI thread, which shares the cores with the task, so
-  // reports reach it at most every kProgressInterval, except for a new stage and the last step of one.
+  // reports reach it at most every kProgressInterval, except for the first and the last of a stage.
   auto throttle = std::make_shared<ProgressThrottle>();
-  job.on_progress = [this, key, throttle](const evlf::ProgressEvent& event) {
-    if (!throttle->due(event)) return;
+  auto emitProgress = [this, key](const evlf::ProgressEvent& event) {
     Q_EMIT progress(key, QString::fromStdString(event.stage), event.step, event.total);
+  };
+  job.on_progress = [throttle, emitProgress](const evlf::ProgressEvent& event) {
+    for (const evlf::ProgressEvent& forward : throttle->admit(event)) emitProgress(forward);
   };
 
   try {
     pending.task(job);
+    if (const auto last = throttle->flush()) emitProgress(*last);
     Q_EMIT taskFinished(key, token.is_cancelled(), QString());
   } catch (const evlf::CancelledError&) {
     Q_EMIT taskFinished(key, true, QString());

@@ -8,7 +8,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/runtime/progress.h"
 
@@ -18,7 +20,8 @@
 /// is already pending replaces the pending one (the newest request wins), and
 /// cancels a running task with the same key at its next step. Tasks receive a
 /// JobControl whose progress reports arrive as the progress() signal: the
-/// first and last of each stage, and the others at most ten a second.
+/// first and the last report of each stage, and the others at most ten a
+/// second.
 class Worker : public QThread {
   Q_OBJECT
 
@@ -54,12 +57,17 @@ class Worker : public QThread {
     Task task;
   };
 
-  /// Decides which progress reports of one task reach the GUI thread.
+  /// \brief The progress reports of one task that reach the GUI thread.
   struct ProgressThrottle {
     std::mutex mutex;
     std::string stage;
     std::chrono::steady_clock::time_point last;
-    bool due(const evlf::ProgressEvent& event);
+    std::optional<evlf::ProgressEvent> pendingReport;  // the newest report not forwarded yet
+
+    /// Returns the reports to forward now for `event`, oldest first.
+    std::vector<evlf::ProgressEvent> admit(const evlf::ProgressEvent& event);
+    /// Returns the pending report, if any, and clears it.
+    std::optional<evlf::ProgressEvent> flush();
   };
 
   void runTask(const Pending& pending, const evlf::CancelToken& token);

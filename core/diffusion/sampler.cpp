@@ -26,6 +26,11 @@ torch::Tensor per_sample_norm(const torch::Tensor& x) {
 }  // namespace
 
 DenoiserFn make_dit_denoiser(models::DiT model, torch::Tensor y, torch::Tensor text) {
+  if (text.defined() && (text.dim() != 3 || text.size(0) != y.size(0))) {
+    throw Error("text " + c10::str(text.sizes()) + " does not match the " + std::to_string(y.size(0)) +
+                " labels; pass one [T, E] text row per label");
+  }
+
   // The text keys and values are the same at every step, so they are projected on the first call. The
   // unconditional half of a guided batch needs no projection, because the DiT treats rows past the
   // projected text as rows with zero text.

@@ -29,7 +29,7 @@ using DenoiserFn =
 /// Wraps a DiT conditioned on labels y [B] and, for a text DiT, text [B, T, E].
 /// The unconditional rows use the null label and zero text. The text is
 /// projected to keys and values on the first call, so one wrapper serves one
-/// sampling loop of a model whose weights do not change.
+/// sampling loop, on one thread, of a model whose weights do not change.
 DenoiserFn make_dit_denoiser(models::DiT model, torch::Tensor y, torch::Tensor text = {});
 
 /// \brief Identity of one sample's noise stream.

@@ -120,8 +120,9 @@ TORCH_MODULE(Mlp);
 class DiTBlockImpl : public torch::nn::Module {
  public:
   DiTBlockImpl(const DiTOptions& options);
-  /// x [B, N, D], c [B, D], text_kv [B, T, 2D] (the text through
-  /// `cross_attn->kv`) or undefined -> [B, N, D].
+  /// x [B, N, D], c [B, D], text_kv [B', T, 2D] with B' <= B (the text
+  /// through `cross_attn->kv`; rows from B' on have zero text) or undefined
+  /// -> [B, N, D].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c,
                         const torch::Tensor& text_kv, torch::Tensor* attention = nullptr);
 
@@ -202,9 +203,10 @@ class DiTImpl : public torch::nn::Module {
                         const torch::Tensor& text = {}, const torch::Tensor& force_drop = {},
                         std::vector<torch::Tensor>* attention = nullptr);
 
-  /// Text keys and values of every block, [B, T, 2D] each: the part of the
-  /// forward pass that depends on the text alone, computed once for a
-  /// sampling loop instead of once per step. Empty without text.
+  /// Projects text [B, T, E] to the keys and values of every block, [B, T, 2D]
+  /// each: the part of the forward pass that depends on the text alone, so a
+  /// sampling loop computes it once instead of once per step. Returns an
+  /// empty list for a DiT without text.
   std::vector<torch::Tensor> project_text(const torch::Tensor& text);
 
   /// `forward` with the text given by `project_text`; drops no label or text
@@ -245,6 +247,7 @@ class DiTImpl : public torch::nn::Module {
  private:
   torch::Tensor unpatchify(const torch::Tensor& x) const;  // [B, N, p*p*C'] -> [B, C', H, W]
   void check_inputs(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) const;
+  void check_text(const torch::Tensor& text, int64_t rows) const;
   /// The blocks and the final layer; `text_kv` holds one tensor per block, or none without text.
   torch::Tensor run_blocks(const torch::Tensor& x, const torch::Tensor& c, const std::vector<torch::Tensor>& text_kv,
                            std::vector<torch::Tensor>* attention);

@@ -1,7 +1,10 @@
 #include "core/runtime/parallel_pair.h"
 
 #include <exception>
+#include <future>
 #include <thread>
+
+#include <ATen/ThreadLocalState.h>
 
 namespace evlf {
 
@@ -21,28 +24,39 @@ class IntraOpThreads {
 
 }  // namespace
 
+bool runs_in_parallel(torch::Device device) { return device.is_cpu() && torch::get_num_threads() >= 2; }
+
 void run_in_parallel(const std::function<void()>& first, const std::function<void()>& second, torch::Device device) {
-  const int threads = torch::get_num_threads();
-  if (!device.is_cpu() || threads < 2) {
+  if (!runs_in_parallel(device)) {
     first();
     second();
     return;
   }
 
-  // The global count is lowered before the helper starts, so the helper's
-  // first OpenMP team already has its share. The guard sets the caller's share.
+  const int threads = torch::get_num_threads();
   const int helper_threads = threads / 2;
+  const at::ThreadLocalState caller_state;
   std::exception_ptr first_error, second_error;
   {
     IntraOpThreads caller_share(threads - helper_threads);
+
+    // The caller waits until the helper has set its thread count, because setting it also clears LibTorch's
+    // oneDNN caches, which must not happen while the caller's own work runs.
+    std::promise<void> helper_ready;
     std::thread helper([&] {
-      torch::set_num_threads(helper_threads);
+      at::ThreadLocalStateGuard state_guard(caller_state);
+      bool ready = false;
       try {
+        torch::set_num_threads(helper_threads);
+        helper_ready.set_value();
+        ready = true;
         first();
       } catch (...) {
         first_error = std::current_exception();
+        if (!ready) helper_ready.set_value();
       }
     });
+    helper_ready.get_future().wait();
     try {
       second();
     } catch (...) {

@@ -44,15 +44,15 @@ BundleFixture& fixture() {
   return instance;
 }
 
-std::vector<distill::SampleRequest> row_requests(int64_t rows) {
+std::vector<distill::SampleRequest> row_requests(int64_t rows, int64_t classes) {
   std::vector<distill::SampleRequest> requests;
-  for (int64_t row = 0; row < rows; ++row) requests.push_back({row % 10, row / 10});
+  for (int64_t row = 0; row < rows; ++row) requests.push_back({row % classes, row / classes});
   return requests;
 }
 
 void sample_both(benchmark::State& state, bool side_by_side) {
   BundleFixture& f = fixture();
-  const std::vector<distill::SampleRequest> requests = row_requests(state.range(0));
+  const std::vector<distill::SampleRequest> requests = row_requests(state.range(0), f.bundle.num_classes());
   const distill::SamplingSettings settings;
   auto run = [&](distill::PipelineKind kind) {
     benchmark::DoNotOptimize(distill::generate_samples(f.bundle, f.prompts, kind, f.modes, requests, settings));
@@ -75,16 +75,19 @@ void sample_both(benchmark::State& state, bool side_by_side) {
 void BM_BundleSampleInTurn(benchmark::State& state) { sample_both(state, false); }
 void BM_BundleSampleSideBySide(benchmark::State& state) { sample_both(state, true); }
 
-/// Runs one guided denoiser forward (cond and uncond rows) for `rows` samples.
+/// Runs one guided denoiser step's forward for `rows` samples as the sampler does: conditional rows with
+/// their labels and projected text, then unconditional rows with the null label and zero text.
 void BM_BundleDenoiserForward(benchmark::State& state) {
   BundleFixture& f = fixture();
   torch::NoGradGuard no_grad;
   const int64_t rows = state.range(0);
+  const evlf::models::DiT& model = f.bundle.denoiser_late;
   const auto x = torch::randn({2 * rows, f.bundle.latent_channels(), f.bundle.latent_size(), f.bundle.latent_size()});
   const auto t = torch::full({2 * rows}, 500, torch::kLong);
-  const auto y = torch::arange(2 * rows, torch::kLong).remainder(10);
-  const auto text = f.prompts.text_embeds.index_select(0, y);
-  for (auto _ : state) benchmark::DoNotOptimize(f.bundle.denoiser_late->forward(x, t, y, text));
+  const auto labels = torch::arange(rows, torch::kLong).remainder(f.bundle.num_classes());
+  const auto y = torch::cat({labels, torch::full_like(labels, model->null_label())});
+  const auto text_kv = model->project_text(f.prompts.text_embeds.index_select(0, labels));
+  for (auto _ : state) benchmark::DoNotOptimize(model->forward_projected(x, t, y, text_kv));
 }
 
 }  // namespace

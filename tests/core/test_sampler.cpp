@@ -199,12 +199,28 @@ class TestSampler : public QObject {
       const auto x = torch::randn({4, options.in_channels, options.input_size, options.input_size});
       const auto guided_labels = torch::cat({labels, torch::full_like(labels, model->null_label())});
       const auto guided_text = torch::cat({text, torch::zeros_like(text)});
-      const auto expected = model->forward(x, t, guided_labels, guided_text);
-      QVERIFY(torch::allclose(denoiser(x, t, nullptr), expected, 1e-5, 1e-6));
+      std::vector<torch::Tensor> expected_attention, attention;
+      const auto expected = model->forward(x, t, guided_labels, guided_text, {}, &expected_attention);
+      QVERIFY(torch::allclose(denoiser(x, t, &attention), expected, 1e-5, 1e-6));
+      QCOMPARE(attention.size(), expected_attention.size());
+      for (std::size_t block = 0; block < attention.size(); ++block) {
+        QVERIFY(torch::allclose(attention[block], expected_attention[block], 1e-5, 1e-6));
+      }
     }
     const auto x = torch::randn({2, options.in_channels, options.input_size, options.input_size});
     const auto t2 = torch::tensor({3, 3}, torch::kLong);
     QVERIFY(torch::allclose(denoiser(x, t2, nullptr), model->forward(x, t2, labels, text), 1e-5, 1e-6));
+  }
+
+  void textRowsMustMatchLabels() {
+    DiT model = perturbed_dit(small_options(/*text_dim=*/8), 6);
+    const auto labels = torch::tensor({0, 1, 2}, torch::kLong);
+    QVERIFY_THROWS_EXCEPTION(evlf::Error, evlf::diffusion::make_dit_denoiser(model, labels, torch::randn({2, 5, 8})));
+    QVERIFY_THROWS_EXCEPTION(evlf::Error, evlf::diffusion::make_dit_denoiser(model, labels, torch::randn({3, 8})));
+
+    auto wrongWidth = evlf::diffusion::make_dit_denoiser(model, labels, torch::randn({3, 5, 6}));
+    const auto x = torch::randn({3, 2, 4, 4});
+    QVERIFY_THROWS_EXCEPTION(evlf::Error, wrongWidth(x, torch::tensor({1, 1, 1}, torch::kLong), nullptr));
   }
 
   void resumeMatchesUninterrupted() {

@@ -82,8 +82,8 @@ struct WorkShare {
 };
 
 /// Splits the missing samples into two shares, in order: the late and the early samples when both
-/// pipelines have some, else the two halves of the one that has. The compare view asks both pipelines for
-/// the same rows, so the first case gives shares of equal size unless one pipeline's samples are cached.
+/// pipelines have some, else the two halves of the one that has. The compare view requests the same rows
+/// from both pipelines, so the first case gives shares of equal size unless one pipeline's samples are cached.
 std::array<WorkShare, 2> splitWork(const SamplePlan& missing) {
   if (!missing[0].empty() && !missing[1].empty()) return {{{0, 0, missing[0].size()}, {1, 0, missing[1].size()}}};
   const std::size_t pipeline = missing[0].empty() ? 1 : 0;

@@ -13,7 +13,7 @@
 #include "widgets/TimelineView.h"
 
 StudioController::StudioController(const StudioViews& views, QObject* parent)
-    : QObject(parent), m_views(views), m_engine(std::make_shared<StudioEngine>()), m_worker(std::make_unique<Worker>(&StudioEngine::prepareWorkerThread)) {
+    : QObject(parent), m_views(views), m_engine(std::make_shared<StudioEngine>()), m_worker(std::make_unique<Worker>()) {
   connect(m_worker.get(), &Worker::taskStarted, this, &StudioController::onTaskStarted);
   connect(m_worker.get(), &Worker::taskFinished, this, &StudioController::onTaskFinished);
   connect(m_worker.get(), &Worker::progress, this, &StudioController::onProgress);

@@ -460,12 +460,11 @@ void StudioEngine::State::ensureClassifier(const JobControl& job) {
   classifierDataset = datasetSpec;
 }
 
-StudioEngine::StudioEngine() : m_state(std::make_unique<State>()) {}
-
-void StudioEngine::prepareWorkerThread() {
+StudioEngine::StudioEngine() : m_state(std::make_unique<State>()) {
   const int threads = evlf::set_thread_count(0);
-  evlf::logger()->info("worker thread: {} intra-op threads", threads);
+  evlf::logger()->debug("studio engine: {} intra-op threads", threads);
 }
+
 StudioEngine::~StudioEngine() = default;
 
 bool StudioEngine::hasBundle() const { return m_state->bundle != nullptr; }
@@ -499,8 +498,8 @@ QVector<CompareRow> StudioEngine::compare(const StudioRequest& request, const Jo
   const int64_t k = std::max(request.parameters.ipc, request.slots);
 
   // Row batches, each a contiguous range: the rows on screen first (or the first class when the request
-  // has no visible range), then the rows below them, then those above. Few large batches beat many small ones, because each
-  // sampling step has a fixed overhead.
+  // has no visible range), then the rows below them, then those above. Few large batches beat many small
+  // ones, because each sampling step has a fixed overhead.
   const int total = static_cast<int>(request.classes.size()) * request.slots;
   const int first = std::clamp(request.visibleRows > 0 ? request.firstVisibleRow : 0, 0, total);
   const int end = std::clamp(first + (request.visibleRows > 0 ? request.visibleRows : request.slots), first, total);

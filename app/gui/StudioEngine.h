@@ -23,15 +23,14 @@
 /// cancelled. Its header stays free of LibTorch so Qt classes can hold it.
 class StudioEngine {
  public:
+  /// Sets LibTorch's intra-op thread count to one per hardware thread, as the command line does, so the
+  /// threads started afterwards (the worker) use every core. Debian's LibTorch otherwise starts with one.
   StudioEngine();
   ~StudioEngine();
 
   StudioEngine(const StudioEngine&) = delete;
   StudioEngine& operator=(const StudioEngine&) = delete;
 
-  /// Gives LibTorch one intra-op thread per hardware thread on the calling thread, which runs the engine's
-  /// tasks. Without this call the worker thread ran with one intra-op thread.
-  static void prepareWorkerThread();
 
   /// Loads the bundle in `folder` and drops every cached result of the previous one.
   BundleInfo loadBundle(const QString& folder, const evlf::JobControl& job);

@@ -40,10 +40,7 @@ std::optional<evlf::ProgressEvent> Worker::ProgressThrottle::flush() {
   return event;
 }
 
-Worker::Worker(std::function<void()> threadSetup, QObject* parent)
-    : QThread(parent), m_threadSetup(std::move(threadSetup)) {
-  start();
-}
+Worker::Worker(QObject* parent) : QThread(parent) { start(); }
 
 Worker::~Worker() {
   {
@@ -91,7 +88,6 @@ void Worker::cancelAll() {
 }
 
 void Worker::run() {
-  if (m_threadSetup) m_threadSetup();
   while (true) {
     Pending next;
     evlf::CancelToken token;

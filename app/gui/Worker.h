@@ -28,8 +28,7 @@ class Worker : public QThread {
  public:
   using Task = std::function<void(const evlf::JobControl& job)>;
 
-  /// Starts the thread; `threadSetup`, when given, runs on it before the first task.
-  explicit Worker(std::function<void()> threadSetup = {}, QObject* parent = nullptr);
+  explicit Worker(QObject* parent = nullptr);
   ~Worker() override;
 
   /// Queues `task` under `key`; thread-safe.
@@ -72,7 +71,6 @@ class Worker : public QThread {
 
   void runTask(const Pending& pending, const evlf::CancelToken& token);
 
-  std::function<void()> m_threadSetup;
   std::mutex m_mutex;
   std::condition_variable m_condition;
   std::deque<Pending> m_queue;

@@ -1,17 +1,24 @@
-// The studio's main window end to end with a tiny random bundle: panel
-// edits reach the worker as new requests, every view fills from the
-// worker's results, and a curated set is exported with its manifest.
+// The studio's main window end to end with a tiny random bundle: worker
+// tasks use every core, panel edits reach the worker as new requests, every
+// view fills from the worker's results, and a curated set is exported with
+// its manifest.
 #include <QtTest>
 
 #include <QSettings>
 #include <QStandardPaths>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <thread>
+
+#include <torch/torch.h>
 
 #include "app/gui/BundlePanel.h"
 #include "app/gui/EngineConversions.h"
 #include "app/gui/MainWindow.h"
+#include "app/gui/Worker.h"
 #include "core/io/image_set_writer.h"
 #include "core/runtime/error.h"
 #include "core/runtime/log.h"
@@ -85,6 +92,18 @@ class TestStudio : public QObject {
   void cleanupTestCase() {
     m_window.reset();
     QSettings().clear();
+  }
+
+  void workerTasksUseAllCores() {
+    // The main window's engine has set the thread count; a worker started afterwards uses it.
+    Worker worker;
+    QSignalSpy finished(&worker, &Worker::taskFinished);
+    std::atomic<int> threads{0};
+    worker.submit("probe", [&threads](const evlf::JobControl&) { threads = torch::get_num_threads(); });
+    QTRY_COMPARE(finished.count(), 1);
+
+    const int hardwareThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    QCOMPARE(threads.load(), hardwareThreads);
   }
 
   void tensorToImageKeepsPixels() {

@@ -1,7 +1,6 @@
 // The worker thread: a burst of requests for one view runs once with the
 // newest request, a running stale task is cancelled, errors arrive as
-// messages, progress reports are thinned, and the thread set-up runs on the
-// worker thread.
+// messages, and progress reports are thinned.
 #include <QtTest>
 
 #include <atomic>
@@ -117,18 +116,6 @@ class TestWorker : public QObject {
     QVERIFY2(progress.count() < 100, qPrintable(QString::number(progress.count())));
     QCOMPARE(progress.at(progress.count() - 2).at(2).toLongLong(), qint64(kSteps));
     QCOMPARE(progress.last().at(1).toString(), QString("decode"));
-  }
-
-  void threadSetupRunsOnWorkerThread() {
-    std::atomic<Qt::HANDLE> setupThread{nullptr};
-    std::atomic<Qt::HANDLE> taskThread{nullptr};
-    Worker worker([&setupThread] { setupThread = QThread::currentThreadId(); });
-    QSignalSpy finished(&worker, &Worker::taskFinished);
-    worker.submit("probe", [&taskThread](const evlf::JobControl&) { taskThread = QThread::currentThreadId(); });
-    QTRY_COMPARE(finished.count(), 1);
-    QVERIFY(setupThread.load() != nullptr);
-    QCOMPARE(setupThread.load(), taskThread.load());
-    QVERIFY(setupThread.load() != QThread::currentThreadId());
   }
 };
 

@@ -97,7 +97,7 @@ class SlowerShareProgress {
  public:
   explicit SlowerShareProgress(const JobControl& job) : m_job(job) {}
 
-  /// Returns the control that share `index` (0 or 1) reports through.
+  /// Returns the control through which share `index` (0 or 1) reports.
   JobControl control(std::size_t index) {
     JobControl share;
     share.cancel = m_job.cancel;
@@ -238,7 +238,8 @@ struct StudioEngine::State {
   std::vector<ClassModes> modesFor(PipelineKind kind, const std::vector<int64_t>& classes, int64_t k,
                                    const SamplingSettings& settings, const JobControl& job);
   static std::string samplePrefix(PipelineKind kind, int64_t k, const SamplingSettings& settings);
-  // Late and early samples of `requests`; the missing ones are generated in two shares that run at once.
+  // Returns the late and early samples of `requests`. The missing ones are generated in two shares that
+  // run at once.
   SamplePair generate(const std::vector<SampleRequest>& requests, int64_t k, const SamplingSettings& settings,
                       const JobControl& job);
   SamplePair generateMissing(const SamplePlan& missing, const std::array<std::vector<ClassModes>, 2>& classModes,
@@ -325,7 +326,7 @@ SamplePair StudioEngine::State::generateMissing(const SamplePlan& missing,
                                                imageWidth());
   };
 
-  // The shares run at once when both have work and the device allows it; otherwise in turn.
+  // The shares run at once when both have work and the device allows it, and in turn otherwise.
   const bool bothHaveWork = shares[0].begin != shares[0].end && shares[1].begin != shares[1].end;
   if (bothHaveWork && evlf::runs_in_parallel(loaded().device)) {
     SlowerShareProgress progress(job);
@@ -345,8 +346,8 @@ SamplePair StudioEngine::State::generateMissing(const SamplePlan& missing,
 
 SamplePair StudioEngine::State::generate(const std::vector<SampleRequest>& requests, int64_t k,
                                          const SamplingSettings& settings, const JobControl& job) {
-  // Cached samples first; only the missing ones are generated. An oversized cache is emptied before the
-  // lookup, so every sample of this request is either found or generated below.
+  // Cached samples are used first, and only the missing ones are generated. An oversized cache is emptied
+  // before the lookup, so every sample of this request is either found or generated below.
   if (samples.size() > kSampleCacheLimit) samples.clear();
   std::array<std::string, 2> prefixes;
   SamplePlan missing;

@@ -88,7 +88,7 @@ class CrossAttentionImpl : public torch::nn::Module {
   /// [B, heads, N, T] in `attention` when it is not null.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& text,
                         torch::Tensor* attention = nullptr);
-  /// Same, from text already projected by `kv`: text_kv [B', T, 2D] with
+  /// Attends to text already projected by `kv`: text_kv [B', T, 2D] with
   /// B' <= B. Rows from B' on attend to zero text, the unconditional text of
   /// guidance, whose output is computed without the attention.
   torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& text_kv, torch::Tensor* attention = nullptr);
@@ -209,9 +209,10 @@ class DiTImpl : public torch::nn::Module {
   /// empty list for a DiT without text.
   std::vector<torch::Tensor> project_text(const torch::Tensor& text);
 
-  /// `forward` with the text given by `project_text`; drops no label or text
-  /// row. The projected text may cover only the first rows of the batch: the
-  /// rest attend to zero text, as the unconditional half of a guided batch.
+  /// Runs `forward` with the text given by `project_text` and drops no label
+  /// or text row. The projected text may cover only the first rows of the
+  /// batch. The other rows attend to zero text, as the unconditional half of a
+  /// guided batch does.
   torch::Tensor forward_projected(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y,
                                   const std::vector<torch::Tensor>& text_kv,
                                   std::vector<torch::Tensor>* attention = nullptr);
@@ -248,7 +249,7 @@ class DiTImpl : public torch::nn::Module {
   torch::Tensor unpatchify(const torch::Tensor& x) const;  // [B, N, p*p*C'] -> [B, C', H, W]
   void check_inputs(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) const;
   void check_text(const torch::Tensor& text, int64_t rows) const;
-  /// The blocks and the final layer; `text_kv` holds one tensor per block, or none without text.
+  /// Runs the blocks and the final layer. `text_kv` contains one tensor per block, or none without text.
   torch::Tensor run_blocks(const torch::Tensor& x, const torch::Tensor& c, const std::vector<torch::Tensor>& text_kv,
                            std::vector<torch::Tensor>* attention);
 

@@ -1,7 +1,7 @@
-// The studio's main window end to end with a tiny random bundle: worker
-// tasks use every core, panel edits reach the worker as new requests, every
-// view fills from the worker's results, and a curated set is exported with
-// its manifest.
+// The studio's main window end to end with a tiny random bundle. Worker
+// tasks use every core, and panel edits reach the worker as new requests.
+// Every view fills from the worker's results, and a curated set is exported
+// with its manifest.
 #include <QtTest>
 
 #include <QSettings>
@@ -95,7 +95,7 @@ class TestStudio : public QObject {
   }
 
   void workerTasksUseAllCores() {
-    // The main window's engine has set the thread count; a worker started afterwards uses it.
+    // The main window's engine has set the thread count, so a worker started afterwards uses it.
     Worker worker;
     QSignalSpy finished(&worker, &Worker::taskFinished);
     std::atomic<int> threads{0};

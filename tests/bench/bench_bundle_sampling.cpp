@@ -70,8 +70,8 @@ void sample_both(benchmark::State& state, bool side_by_side) {
       benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
 }
 
-/// Both pipelines for `rows` compare rows, as after a CFG edit: in turn, and
-/// side by side as the GUI runs them.
+/// Samples both pipelines for `rows` compare rows, as after a CFG edit: in
+/// turn, and side by side as the GUI runs them.
 void BM_BundleSampleInTurn(benchmark::State& state) { sample_both(state, false); }
 void BM_BundleSampleSideBySide(benchmark::State& state) { sample_both(state, true); }
 
